@@ -1,0 +1,99 @@
+"""The pipeline: ingest -> dedupe -> topics -> assemble -> render. Returns files, writes nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import export, ingest
+from .assemble import assemble
+from .config import Config
+from .dedupe import dedupe
+from .model import Entry, Site
+from .problems import Problem, Severity
+from .render import Renderer, SiteInfo, plan_pages, render_pages, theme_dirs
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStats:
+    dumps: int
+    entries: int
+    papers: int
+    days: int
+    candidate_pairs: int
+    files: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    files: dict[str, bytes]
+    problems: tuple[Problem, ...]
+    stats: BuildStats
+    site: Site
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
+
+
+def site_info(config: Config) -> SiteInfo:
+    return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author)
+
+
+def build_site(
+    config: Config,
+    project_root: Path,
+    cache: ingest.ParseCache | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Run the whole pipeline over the content folder and return every output file as bytes."""
+    timer = Timer()
+    problems: list[Problem] = []
+    dumps, found_problems = ingest.discover(config.content_dir)
+    problems.extend(found_problems)
+    entries: list[Entry] = []
+    for result in ingest.read_dumps(dumps, config.year, cache):
+        problems.extend(result.problems)
+        if not any(p.severity is Severity.ERROR for p in result.problems):
+            entries.extend(result.entries)
+    timer.lap("read")
+    if progress:
+        progress("read")
+
+    deduped = dedupe(entries, config.dedupe)
+    timer.lap("dedupe")
+
+    site_model = assemble(deduped.papers, config)
+    timer.lap("assemble")
+
+    renderer = Renderer(theme_dirs(config.theme, project_root), site_info(config))
+    files = renderer.static_files()
+    files.update(render_pages(plan_pages(site_model), renderer))
+    files["papers.json"] = export.papers_json(site_model)
+    files[".nojekyll"] = b""
+    timer.lap("render")
+
+    stats = BuildStats(
+        dumps=len(dumps),
+        entries=len(entries),
+        papers=len(site_model.papers),
+        days=len(site_model.days),
+        candidate_pairs=deduped.candidate_pairs,
+        files=len(files),
+        seconds=timer.seconds,
+    )
+    return BuildResult(dict(sorted(files.items())), tuple(problems), stats, site_model)

@@ -1,0 +1,179 @@
+"""digest.yaml: load, validate and merge with command-line overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .problems import Problem, error
+
+CONFIG_NAME = "digest.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeSettings:
+    """Fuzzy-match thresholds (0-100, rapidfuzz scores)."""
+
+    title_threshold: float = 90.0
+    abstract_threshold: float = 90.0
+    loose_title_threshold: float = 70.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    title: str = "Paper Digest"
+    description: str = "Daily research papers, deduplicated and sorted by topic."
+    author: str = "paper-digest"
+    base_url: str = "http://127.0.0.1:8000/"
+    year: int | None = None
+    content_dir: Path = Path("content")
+    output_dir: Path = Path("site")
+    theme: str = "default"
+    feed_limit: int = 50
+    page_size: int = 50
+    dedupe: DedupeSettings = DedupeSettings()
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, always with a leading and trailing slash."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+
+KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)}
+DEDUPE_KEYS = {f.name for f in dataclasses.fields(DedupeSettings)}
+
+
+def _line_of_keys(text: str) -> dict[str, int]:
+    """Map each top-level key to its 1-based line, for messages that point somewhere."""
+    lines: dict[str, int] = {}
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                lines[str(key_node.value)] = key_node.start_mark.line + 1
+    return lines
+
+
+def validate_base_url(value: str, path: str, line: int | None) -> Problem | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return error(
+            path,
+            line,
+            f"base_url {value!r} is not an absolute http(s) URL",
+            "write it like https://user.github.io/repo/",
+        )
+    return None
+
+
+def _suggest(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(known))
+
+
+def parse_config(text: str, path: str, base_dir: Path) -> tuple[Config, list[Problem]]:
+    """Parse the YAML text of a config file; paths in it are relative to base_dir."""
+    problems: list[Problem] = []
+    try:
+        data = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return Config(), [error(path, line, f"invalid YAML: {reason}", "check indentation and quotes")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return Config(), [error(path, 1, "the config must be a mapping of keys to values", "e.g. 'title: My digest'")]
+    lines = _line_of_keys(text)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(str(key))
+        key = str(key)
+        if key not in KNOWN_KEYS:
+            problems.append(error(path, line, f"unknown key {key!r}", _suggest(key, KNOWN_KEYS)))
+            continue
+        checked, problem = _check_value(key, value, path, line, base_dir)
+        if problem:
+            problems.append(problem)
+        else:
+            values[key] = checked
+    return Config(**values), problems
+
+
+def _check_value(key: str, value: Any, path: str, line: int | None, base_dir: Path) -> tuple[Any, Problem | None]:
+    if key in ("title", "description", "author", "theme", "base_url"):
+        if not isinstance(value, str) or not value.strip():
+            return None, error(path, line, f"{key} must be a non-empty string")
+        if key == "base_url":
+            problem = validate_base_url(value, path, line)
+            if problem:
+                return None, problem
+            return (value if value.endswith("/") else value + "/"), None
+        return value, None
+    if key == "year":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
+            return None, error(path, line, f"year must be a four-digit year, not {value!r}", "e.g. 'year: 2025'")
+        return value, None
+    if key in ("feed_limit", "page_size"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return None, error(path, line, f"{key} must be a positive whole number, not {value!r}")
+        return value, None
+    if key in ("content_dir", "output_dir"):
+        if not isinstance(value, str) or not value.strip():
+            return None, error(path, line, f"{key} must be a folder path")
+        return (base_dir / value), None
+    if key == "dedupe":
+        if not isinstance(value, dict):
+            return None, error(path, line, "dedupe must be a mapping", "e.g. 'dedupe: {title_threshold: 90}'")
+        settings: dict[str, float] = {}
+        for sub, number in value.items():
+            if sub not in DEDUPE_KEYS:
+                return None, error(path, line, f"unknown dedupe key {sub!r}", _suggest(str(sub), DEDUPE_KEYS))
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 100:
+                return None, error(path, line, f"dedupe.{sub} must be a number from 0 to 100")
+            settings[sub] = float(number)
+        return DedupeSettings(**settings), None
+    return value, None
+
+
+def load_config(config_path: Path | None, root: Path) -> tuple[Config, list[Problem]]:
+    """Load the config file if any: an explicit path must exist, the default may not."""
+    if config_path is None:
+        candidate = root / CONFIG_NAME
+        if not candidate.is_file():
+            return Config(content_dir=root / "content", output_dir=root / "site"), []
+        config_path = candidate
+    if not config_path.is_file():
+        return Config(), [error(str(config_path), None, "config file not found", "check the --config path")]
+    try:
+        text = config_path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Config(), [error(str(config_path), None, f"cannot read config: {exc}", "save it as UTF-8")]
+    base_dir = config_path.parent
+    config, problems = parse_config(text, str(config_path), base_dir)
+    if "content_dir" not in _explicit_keys(text):
+        config = dataclasses.replace(config, content_dir=base_dir / "content")
+    if "output_dir" not in _explicit_keys(text):
+        config = dataclasses.replace(config, output_dir=base_dir / "site")
+    return config, problems
+
+
+def _explicit_keys(text: str) -> set[str]:
+    return set(_line_of_keys(text))
+
+
+def with_overrides(config: Config, **overrides: Any) -> Config:
+    """Command-line flags beat the config file: apply the ones that were given."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return dataclasses.replace(config, **given) if given else config

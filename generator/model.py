@@ -1,0 +1,100 @@
+"""The typed data that flows through the pipeline. Frozen values, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One paper as it appears in one dump: what a reader produces."""
+
+    date: dt.date
+    rank: int  # 1-based position in its dump
+    title: str
+    abstract: str
+    source: str  # path relative to the content folder, with forward slashes
+    line: int  # 1-based line of the title (JSON: the line where the item starts)
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    upvotes: int | None = None
+    published: str | None = None  # YYYY-MM-DD, when the feed says
+
+
+@dataclass(frozen=True, slots=True)
+class Appearance:
+    date: dt.date
+    source: str
+    line: int
+    rank: int
+    title: str  # the title as it stood in that dump
+
+
+@dataclass(frozen=True, slots=True)
+class MergeReason:
+    """Why an entry was folded into a paper: the rule that matched and its score."""
+
+    source: str
+    line: int
+    rule: str  # "arxiv-id" | "exact-title" | "fuzzy"
+    score: float
+    matched_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    slug: str
+    phrases: tuple[str, ...]  # the phrases that matched: the "why"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    id: str
+    title: str
+    abstract: str
+    appearances: tuple[Appearance, ...]
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    upvotes: int | None = None
+    published: str | None = None
+    merges: tuple[MergeReason, ...] = ()
+    topics: tuple[TopicMatch, ...] = ()
+
+    @property
+    def first_seen(self) -> dt.date:
+        return self.appearances[0].date
+
+    @property
+    def days(self) -> tuple[dt.date, ...]:
+        return tuple(sorted({a.date for a in self.appearances}))
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    slug: str
+    name: str
+    description: str = ""
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    date: dt.date
+    new: tuple[str, ...]  # paper ids first seen this day, in dump order
+    returning: tuple[str, ...]  # paper ids seen on an earlier day, in dump order
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The whole site as data: what render and feeds consume."""
+
+    title: str
+    base_url: str
+    papers: tuple[Paper, ...]  # newest first_seen first, then dump order
+    days: tuple[Day, ...]  # newest first
+    topics: tuple[Topic, ...] = ()
+    pages: tuple[object, ...] = field(default=())
+    description: str = ""

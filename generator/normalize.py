@@ -1,0 +1,43 @@
+"""Text normalization shared by dedupe, ids and slugs."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032"), "'") | dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"')
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_title(title: str) -> str:
+    """A comparison key: case, accents, punctuation, LaTeX remnants and spacing folded away."""
+    text = unicodedata.normalize("NFKC", html.unescape(title)).translate(DASHES).translate(QUOTES).translate(INVISIBLE)
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = text.replace("$", "").replace("\\", "").replace("^", "").replace("{", "").replace("}", "")
+    return NON_WORD.sub(" ", text).strip()
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """ASCII, lowercase, dash-separated; never empty, never a path component like '..'."""
+    words = normalize_title(text).split()
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug or (words[0][:limit] if words else "untitled")
+
+
+def short_hash(text: str, length: int = 6) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def paper_id_for(title: str) -> str:
+    """A paper's id: a readable slug plus a hash of the full normalized title."""
+    return f"{slugify(title, 50)}-{short_hash(normalize_title(title))}"

@@ -1,0 +1,122 @@
+"""The only module that touches the output folder.
+
+A full build is written to a temporary folder beside the output and swapped in
+at the end, so a crash or Ctrl-C mid-build leaves the previous site whole.
+An incremental sync writes only files whose bytes changed and removes files
+that are no longer produced.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from .problems import Problem, error
+
+MARKER = ".paper-digest"
+MARKER_TEXT = b"This folder is written by paper-digest; its files are replaced on every build.\n"
+
+
+def safe_relative(path: str) -> bool:
+    """True when a site path stays inside the output folder."""
+    pure = PurePosixPath(path)
+    return bool(path) and not pure.is_absolute() and ".." not in pure.parts and "\\" not in path and "\x00" not in path
+
+
+def check_output_dir(output: Path, content: Path, project_root: Path, force: bool) -> Problem | None:
+    """Refuse output folders whose replacement would destroy what the user wrote."""
+    out = output.resolve()
+    content_resolved = content.resolve()
+    root = project_root.resolve()
+    if out == Path(out.anchor) or out == Path.home().resolve():
+        return error(str(output), None, "refusing to use this folder as the output folder", "use a dedicated folder such as site/")
+    if out == root or out == content_resolved or out in content_resolved.parents or content_resolved in out.parents:
+        return error(
+            str(output),
+            None,
+            "the output folder overlaps the content folder or the project root",
+            "pick a separate folder, e.g. --out site",
+        )
+    if out.exists() and not out.is_dir():
+        return error(str(output), None, "the output path exists and is not a folder", "remove it or pick another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file() and not force:
+        return error(
+            str(output),
+            None,
+            "the output folder holds files paper-digest did not make",
+            "empty it, pick another --out, or pass --force to replace it",
+        )
+    return None
+
+
+def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
+    for path in sorted(files):
+        if not safe_relative(path):
+            raise ValueError(f"unsafe output path {path!r}")
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(files[path])
+    (folder / MARKER).write_bytes(MARKER_TEXT)
+
+
+def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
+    """Write the whole site beside the output, then swap it in."""
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    try:
+        _write_tree(staging, files)
+        staging.chmod(0o755)
+        if output.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+            os.replace(output, retired / output.name)
+            os.replace(staging, output)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, output)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def existing_files(output: Path) -> set[str]:
+    if not output.is_dir():
+        return set()
+    return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file() and p.name != MARKER}
+
+
+def sync(output: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes] | None = None) -> tuple[list[str], list[str]]:
+    """Write only what changed since `previous` (or since what is on disk); remove what is gone.
+
+    Each changed file is written to a temporary name and renamed over the old one,
+    so a server reading the folder never sees half a file.
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    changed: list[str] = []
+    for path in sorted(files):
+        if not safe_relative(path):
+            raise ValueError(f"unsafe output path {path!r}")
+        data = files[path]
+        target = output / path
+        if previous is not None:
+            if previous.get(path) == data and target.is_file():
+                continue
+        elif target.is_file() and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+        changed.append(path)
+    stale = sorted((set(previous) if previous is not None else existing_files(output)) - set(files))
+    for path in stale:
+        (output / path).unlink(missing_ok=True)
+    for folder in sorted({(output / p).parent for p in stale}, key=lambda f: len(f.parts), reverse=True):
+        while folder != output and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    (output / MARKER).write_bytes(MARKER_TEXT)
+    return changed, stale

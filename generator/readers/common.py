@@ -1,0 +1,44 @@
+"""What both readers share: decoding bytes and settling a day's year."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..problems import Problem, error
+
+FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def decode_text(data: bytes, source: str) -> tuple[str, Problem | None]:
+    """UTF-8 with or without a BOM; binary files and other encodings are reported."""
+    if b"\x00" in data[:8192]:
+        return "", error(source, None, "this is a binary file, not a dump", "remove it from the dumps folder")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return "", error(source, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", "re-save the file as UTF-8")
+
+
+def year_from_file_name(source: str) -> int | None:
+    match = FILE_DATE.search(source.rsplit("/", 1)[-1])
+    return int(match[1]) if match else None
+
+
+def resolve_date(
+    year: int | None, month: int, day: int, source: str, line: int, default_year: int | None, shown: str
+) -> tuple[dt.date | None, Problem | None]:
+    """The year comes from the day line, else the file name, else the config: never a guess."""
+    year = year or year_from_file_name(source) or default_year
+    if year is None:
+        return None, error(
+            source,
+            line,
+            f"cannot tell the year of {shown!r}",
+            "set 'year: 2025' in digest.yaml, name the file like 2025-03-14.txt, or write the day as 'Mar 14, 2025'",
+        )
+    try:
+        return dt.date(year, month, day), None
+    except ValueError:
+        return None, error(source, line, f"{shown!r} is not a real day in {year}", "check the day line")

@@ -1,0 +1,142 @@
+"""Reader for the daily papers API JSON: one file per day, named YYYY-MM-DD.json.
+
+The files come in three shapes: a JSON array of item objects, a JSON array of
+items stored as Python-repr strings, and a {status, date, count, data} wrapper.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import datetime as dt
+import html
+import json
+import re
+from typing import Any
+
+from ..model import Entry
+from ..problems import Problem, error, warning
+from . import ParseResult
+from .common import FILE_DATE, decode_text
+
+ARXIV_VERSION = re.compile(r"v\d+$")
+WHITESPACE = re.compile(r"\s+")
+
+
+def normalize_arxiv_id(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return ARXIV_VERSION.sub("", value.strip())
+
+
+def _clean(value: object) -> str:
+    return WHITESPACE.sub(" ", html.unescape(value)).strip() if isinstance(value, str) else ""
+
+
+def _item_offsets(text: str, array_start: int) -> list[int]:
+    """Character offsets where each element of the array at array_start begins."""
+    decoder = json.JSONDecoder()
+    offsets: list[int] = []
+    position = array_start + 1
+    length = len(text)
+    while position < length:
+        while position < length and text[position] in " \t\r\n,":
+            position += 1
+        if position >= length or text[position] == "]":
+            break
+        offsets.append(position)
+        _, position = decoder.raw_decode(text, position)
+    return offsets
+
+
+def _day_of(source: str, wrapper_date: object) -> dt.date | None:
+    for candidate in (wrapper_date, source.rsplit("/", 1)[-1]):
+        if isinstance(candidate, str) and (match := FILE_DATE.search(candidate)):
+            try:
+                return dt.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                continue
+    return None
+
+
+def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseResult:
+    text, problem = decode_text(data, source)
+    if problem:
+        return ParseResult((), (problem,))
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return ParseResult((), (error(source, exc.lineno, f"invalid JSON: {exc.msg}", "is the file truncated?"),))
+
+    wrapper_date: object = None
+    if isinstance(document, dict):
+        if not isinstance(document.get("data"), list):
+            return ParseResult((), (error(source, 1, "a JSON dump is an array of papers or an object with a 'data' array", "check the export"),))
+        wrapper_date = document.get("date")
+        items = document["data"]
+        match = re.search(r'"data"\s*:\s*\[', text)
+        array_start = match.end() - 1 if match else -1
+    elif isinstance(document, list):
+        items = document
+        array_start = text.index("[")
+    else:
+        return ParseResult((), (error(source, 1, "a JSON dump is an array of papers or an object with a 'data' array", "check the export"),))
+
+    date = _day_of(source, wrapper_date)
+    if date is None:
+        return ParseResult((), (error(source, 1, "cannot tell the day of this JSON dump", "name the file like 2024-05-27.json"),))
+
+    line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    try:
+        offsets = _item_offsets(text, array_start) if array_start >= 0 else []
+    except json.JSONDecodeError:
+        offsets = []
+    if len(offsets) != len(items):
+        offsets = [0] * len(items)
+
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    for item, offset in zip(items, offsets):
+        line = bisect.bisect_right(line_starts, offset)
+        entry, item_problem = _entry_from_item(item, date, source, line, len(entries) + 1)
+        if item_problem:
+            problems.append(item_problem)
+        if entry:
+            entries.append(entry)
+    return ParseResult(tuple(entries), tuple(problems))
+
+
+def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int) -> tuple[Entry | None, Problem | None]:
+    if isinstance(item, str):
+        try:
+            item = ast.literal_eval(item)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None, warning(source, line, "an item is a string that is not a paper record", "skipped")
+    if not isinstance(item, dict):
+        return None, warning(source, line, f"an item is a {type(item).__name__}, not a paper record", "skipped")
+    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+    title = _clean(paper.get("title")) or _clean(item.get("title"))
+    if not title:
+        return None, warning(source, line, "a paper with no title", "skipped")
+    authors = tuple(
+        name
+        for author in paper.get("authors") or ()
+        if isinstance(author, dict) and (name := _clean(author.get("name")))
+    )
+    upvotes = paper.get("upvotes")
+    published = paper.get("publishedAt")
+    return (
+        Entry(
+            date=date,
+            rank=rank,
+            title=title,
+            abstract=_clean(paper.get("summary")),
+            source=source,
+            line=line,
+            arxiv_id=normalize_arxiv_id(paper.get("id")),
+            authors=authors,
+            upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
+            published=published[:10] if isinstance(published, str) and FILE_DATE.match(published[:10]) else None,
+        ),
+        None,
+    )

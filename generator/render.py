@@ -1,0 +1,141 @@
+"""Render the site model through Jinja2 themes into {output path: bytes}.
+
+Each page is planned as a PageSpec holding exactly the values it shows, so a
+page whose spec is equal to last build's spec (and whose templates did not
+change) need not be rendered again: the spec is the page's dependency record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from . import urls
+from .model import Day, Paper, Site
+
+PACKAGE_THEMES = Path(__file__).parent / "themes"
+SOURCE_THEMES = Path(__file__).parent.parent / "themes"
+LATEST_DAYS_ON_HOME = 7
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """What every page shows: the site's name and navigation."""
+
+    title: str
+    description: str
+    base_url: str
+    author: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    path: str  # output file, relative to the site root
+    template: str
+    values: tuple[tuple[str, Any], ...]
+
+    def context(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+def theme_dirs(theme: str, project_root: Path | None) -> list[Path]:
+    """The theme's folder first, then the default theme it falls back to, template by template."""
+    search = [root for root in ((project_root / "themes") if project_root else None, SOURCE_THEMES, PACKAGE_THEMES) if root]
+    chosen = [root / theme for root in search if (root / theme / "templates").is_dir()]
+    default = [root / "default" for root in search if (root / "default" / "templates").is_dir()]
+    ordered: list[Path] = []
+    for folder in chosen[:1] + default[:1]:
+        if folder not in ordered:
+            ordered.append(folder)
+    return ordered
+
+
+def _markdown_renderer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+
+
+def markdown_escape(text: str) -> str:
+    """Escape text for inline Markdown so nothing in a title becomes markup."""
+    return str(text).translate(MARKDOWN_SPECIALS)
+
+
+class Renderer:
+    """A Jinja2 environment over a theme and the default theme it overrides."""
+
+    def __init__(self, theme_folders: list[Path], site_info: SiteInfo) -> None:
+        if not theme_folders:
+            raise FileNotFoundError("no theme folder with templates/ found")
+        self.theme_folders = theme_folders
+        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(f / "templates")) for f in theme_folders]
+        default = theme_folders[-1]
+        loaders.append(jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default / "templates"))}))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=False, default=False),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        markdown = _markdown_renderer()
+        link = urls.Urls(site_info.base_url)
+        self.env.filters["markdown"] = lambda text: markdown.render(text or "")
+        self.env.filters["md_escape"] = markdown_escape
+        self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+        self.env.globals.update(
+            site=site_info,
+            url=link.url,
+            absolute_url=link.absolute,
+            day_url=lambda date: link.url(urls.day_dir(date)),
+            paper_url=lambda paper_id: link.url(urls.paper_dir(paper_id)),
+            topic_url=lambda slug, page=1: link.url(urls.topic_dir(slug, page)),
+            static_url=lambda name: link.url("static/" + name),
+        )
+
+    def render(self, spec: PageSpec) -> bytes:
+        template = self.env.get_template(spec.template)
+        return template.render(spec.context(), page_path=spec.path).encode("utf-8")
+
+    def static_files(self) -> dict[str, bytes]:
+        """Static assets: the default theme's, overridden file by file by the chosen theme's."""
+        files: dict[str, bytes] = {}
+        for folder in reversed(self.theme_folders):
+            static = folder / "static"
+            if static.is_dir():
+                for path in sorted(p for p in static.rglob("*") if p.is_file()):
+                    files["static/" + path.relative_to(static).as_posix()] = path.read_bytes()
+        return files
+
+
+def papers_on(day: Day, papers_by_id: dict[str, Paper]) -> tuple[tuple[Paper, ...], tuple[Paper, ...]]:
+    return tuple(papers_by_id[i] for i in day.new), tuple(papers_by_id[i] for i in day.returning)
+
+
+def plan_pages(site: Site) -> Iterable[PageSpec]:
+    papers_by_id = {paper.id: paper for paper in site.papers}
+    days_summary = tuple((day.date, len(day.new), len(day.returning)) for day in site.days)
+    latest = tuple((day, *papers_on(day, papers_by_id)) for day in site.days[:LATEST_DAYS_ON_HOME])
+    yield PageSpec("index.html", "index.html", (("latest", latest), ("days", days_summary), ("paper_count", len(site.papers))))
+    yield PageSpec("404.html", "404.html", ())
+    for position, day in enumerate(site.days):
+        new, returning = papers_on(day, papers_by_id)
+        newer = site.days[position - 1].date if position > 0 else None
+        older = site.days[position + 1].date if position + 1 < len(site.days) else None
+        values = (("day", day), ("new", new), ("returning", returning), ("newer", newer), ("older", older))
+        yield PageSpec(urls.file_for(urls.day_dir(day.date)), "day.html", values)
+        yield PageSpec(urls.day_markdown(day.date), "day.md", values)
+    for paper in site.papers:
+        yield PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper),))
+
+
+def render_pages(specs: Iterable[PageSpec], renderer: Renderer) -> dict[str, bytes]:
+    return {spec.path: renderer.render(spec) for spec in specs}
