@@ -96,7 +96,7 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
 
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for item, offset in zip(items, offsets):
+    for item, offset in zip(items, offsets, strict=True):
         line = bisect.bisect_right(line_starts, offset)
         entry, item_problem = _entry_from_item(item, date, source, line, len(entries) + 1)
         if item_problem:

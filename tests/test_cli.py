@@ -1,0 +1,105 @@
+"""The `digest` command line, run as a user runs it: a real subprocess in a project folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import __version__
+
+
+def digest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_version(tmp_path: Path) -> None:
+    result = digest("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"paper-digest {__version__}"
+
+
+@pytest.mark.parametrize("command", [[], ["build"]])
+def test_help_for_every_command(tmp_path: Path, command: list[str]) -> None:
+    result = digest(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "usage: digest" in result.stdout
+    if command == ["build"]:
+        for flag in ("--config", "--content", "--out", "--base-url", "--strict", "--quiet"):
+            assert flag in result.stdout
+
+
+def test_build_uses_the_config_file(sample_project: Path) -> None:
+    result = digest("build", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    assert "5 dumps" in result.stdout
+    home = (sample_project / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<title>Test Digest</title>" in home
+    assert 'href="/digest/days/2025-03-14/"' in home  # base path from the config's base_url
+
+
+def test_flags_beat_the_config_file(sample_project: Path, tmp_path: Path) -> None:
+    content = sample_project / "content"
+    moved = sample_project / "elsewhere"
+    content.rename(moved)
+    out = sample_project / "public"
+    result = digest("build", "--content", str(moved), "--out", str(out), "--base-url", "https://user.github.io/repo", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    papers = json.loads((out / "papers.json").read_text(encoding="utf-8"))["papers"]
+    assert papers and all(p["url"].startswith("https://user.github.io/repo/papers/") for p in papers)
+    assert not (sample_project / "site").exists()
+
+
+def test_explicit_config_file_and_defaults(sample_project: Path, tmp_path: Path) -> None:
+    config = tmp_path / "other" / "my.yaml"
+    config.parent.mkdir()
+    config.write_text(f"year: 2025\ncontent_dir: {sample_project / 'content'}\n", encoding="utf-8")
+    result = digest("build", "--config", str(config), cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    home = (config.parent / "site" / "index.html").read_text(encoding="utf-8")  # output_dir defaults beside the config
+    assert "<title>Paper Digest</title>" in home
+
+
+def test_quiet_prints_nothing_on_success(sample_project: Path) -> None:
+    result = digest("build", "--quiet", cwd=sample_project)
+    assert result.returncode == 0
+    assert result.stdout == "" and result.stderr == ""
+
+
+def test_missing_year_fails_with_file_and_line(sample_project: Path) -> None:
+    (sample_project / "digest.yaml").write_text("title: No Year\n", encoding="utf-8")
+    result = digest("build", cwd=sample_project)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "dumps/000_5550a00ef71bc00d.txt:11: error: cannot tell the year of 'Aug 5'" in result.stderr
+    assert "year: 2025" in result.stderr
+    assert not (sample_project / "site").exists()
+
+
+def test_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    result = digest("build", "--config", "nope.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "nope.yaml: error: config file not found" in result.stderr
+
+
+def test_bad_base_url_flag_is_a_usage_error(sample_project: Path) -> None:
+    result = digest("build", "--base-url", "example.org/x", cwd=sample_project)
+    assert result.returncode == 2
+    assert "--base-url: error: base_url 'example.org/x' is not an absolute http(s) URL" in result.stderr
+
+
+def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
+    result = digest("publish", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_console_script_is_declared() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["scripts"]["digest"] == "generator.cli:main"
+    assert pyproject["project"]["name"] == "paper-digest"
