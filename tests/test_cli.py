@@ -22,7 +22,16 @@ def test_version(tmp_path: Path) -> None:
     assert result.stdout.strip() == f"paper-digest {__version__}"
 
 
-@pytest.mark.parametrize("command", [[], ["build"]])
+def command_names() -> list[str]:
+    import argparse
+
+    from generator.cli import make_parser
+
+    [commands] = [a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(commands.choices)
+
+
+@pytest.mark.parametrize("command", [[]] + [[name] for name in command_names()])
 def test_help_for_every_command(tmp_path: Path, command: list[str]) -> None:
     result = digest(*command, "--help", cwd=tmp_path)
     assert result.returncode == 0
