@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import export, ingest
+from . import export, feeds, ingest
 from .assemble import assemble
 from .config import Config
 from .dedupe import dedupe
@@ -85,6 +85,7 @@ def build_site(
     files.update(render_pages(plan_pages(site_model), renderer))
     files["papers.json"] = export.papers_json(site_model)
     files[".nojekyll"] = b""
+    files.update(feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit)))
     timer.lap("render")
 
     stats = BuildStats(
