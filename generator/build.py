@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import export, feeds, ingest
+from . import export, feeds, ingest, pages, search, sitemap
 from .assemble import assemble
 from .config import Config
 from .dedupe import dedupe
-from .model import Entry, Site
+from .model import ContentPage, Entry, Site
 from .problems import Problem, Severity
 from .render import Renderer, SiteInfo, plan_pages, render_pages, theme_dirs
 
@@ -50,8 +51,10 @@ class Timer:
         self._last = now
 
 
-def site_info(config: Config) -> SiteInfo:
-    return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author)
+def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> SiteInfo:
+    in_menu = sorted((page.nav, page.slug, page.title) for page in content_pages if page.nav is not None)
+    nav = (("Archive", "archive/"), ("Search", "search/"), *((title, slug + "/") for _, slug, title in in_menu))
+    return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author, nav=nav)
 
 
 def build_site(
@@ -59,8 +62,13 @@ def build_site(
     project_root: Path,
     cache: ingest.ParseCache | None = None,
     progress: Callable[[str], None] | None = None,
+    make_renderer: Callable[[list[Path], SiteInfo], Renderer] = Renderer,
 ) -> BuildResult:
-    """Run the whole pipeline over the content folder and return every output file as bytes."""
+    """Run the whole pipeline over the content folder and return every output file as bytes.
+
+    `cache` and `make_renderer` let a live-preview session (incremental.py) reuse parsed
+    dumps and rendered pages between builds; the pipeline itself is the same either way.
+    """
     timer = Timer()
     problems: list[Problem] = []
     dumps, found_problems = ingest.discover(config.content_dir)
@@ -80,12 +88,19 @@ def build_site(
     site_model = assemble(deduped.papers, config)
     timer.lap("assemble")
 
-    renderer = Renderer(theme_dirs(config.theme, project_root), site_info(config))
+    content_pages, page_problems = pages.load_pages(config.content_dir, config.base_path)
+    problems.extend(page_problems)
+    site_model = dataclasses.replace(site_model, pages=content_pages)
+
+    renderer = make_renderer(theme_dirs(config.theme, project_root), site_info(config, content_pages))
     files = renderer.static_files()
     files.update(render_pages(plan_pages(site_model), renderer))
     files["papers.json"] = export.papers_json(site_model)
+    files[search.INDEX_PATH] = search.index_json(site_model)
     files[".nojekyll"] = b""
+    files["robots.txt"] = sitemap.robots_txt(config.base_url)
     files.update(feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit)))
+    files["sitemap.xml"] = sitemap.sitemap_xml(files, config.base_url)
     timer.lap("render")
 
     stats = BuildStats(

@@ -77,6 +77,7 @@ class Topic:
     description: str = ""
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    title_only: tuple[str, ...] = ()  # include phrases that count only in the title
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,18 @@ class Day:
 
 
 @dataclass(frozen=True, slots=True)
+class ContentPage:
+    """A page written by the site's owner in content/pages/*.md: front matter plus rendered body."""
+
+    slug: str  # output folder: <slug>/index.html
+    title: str
+    description: str
+    body_html: str  # Markdown rendered with raw HTML off, root-relative links under the base path
+    source: str  # path relative to the content folder
+    nav: int | None = None  # position in the header navigation; None keeps it out
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """The whole site as data: what render and feeds consume."""
 
@@ -96,5 +109,5 @@ class Site:
     papers: tuple[Paper, ...]  # newest first_seen first, then dump order
     days: tuple[Day, ...]  # newest first
     topics: tuple[Topic, ...] = ()
-    pages: tuple[object, ...] = field(default=())
+    pages: tuple[ContentPage, ...] = field(default=())
     description: str = ""

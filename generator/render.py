@@ -7,7 +7,9 @@ change) need not be rendered again: the spec is the page's dependency record.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from . import urls
-from .model import Day, Paper, Site
+from .model import Day, Paper, Site, Topic
 
 PACKAGE_THEMES = Path(__file__).parent / "themes"
 SOURCE_THEMES = Path(__file__).parent.parent / "themes"
@@ -32,6 +34,7 @@ class SiteInfo:
     description: str
     base_url: str
     author: str
+    nav: tuple[tuple[str, str], ...] = ()  # (label, site location) in the header, after the home link
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +123,31 @@ def papers_on(day: Day, papers_by_id: dict[str, Paper]) -> tuple[tuple[Paper, ..
     return tuple(papers_by_id[i] for i in day.new), tuple(papers_by_id[i] for i in day.returning)
 
 
+def topic_counts(site: Site) -> tuple[tuple[Topic, int], ...]:
+    """Each topic with how many papers it holds, in the order topics.yaml lists them."""
+    counts = Counter(match.slug for paper in site.papers for match in paper.topics)
+    return tuple((topic, counts[topic.slug]) for topic in site.topics)
+
+
+def days_by_month(site: Site) -> tuple[tuple[dt.date, tuple[Day, ...]], ...]:
+    """Newest month first; each month's days newest first, as site.days already are."""
+    months: dict[dt.date, list[Day]] = {}
+    for day in site.days:
+        months.setdefault(day.date.replace(day=1), []).append(day)
+    return tuple((month, tuple(days)) for month, days in months.items())
+
+
 def plan_pages(site: Site) -> Iterable[PageSpec]:
     papers_by_id = {paper.id: paper for paper in site.papers}
     days_summary = tuple((day.date, len(day.new), len(day.returning)) for day in site.days)
     latest = tuple((day, *papers_on(day, papers_by_id)) for day in site.days[:LATEST_DAYS_ON_HOME])
-    yield PageSpec("index.html", "index.html", (("latest", latest), ("days", days_summary), ("paper_count", len(site.papers))))
+    home = (("latest", latest), ("days", days_summary), ("paper_count", len(site.papers)), ("topics", topic_counts(site)))
+    yield PageSpec("index.html", "index.html", home)
     yield PageSpec("404.html", "404.html", ())
+    yield PageSpec("archive/index.html", "archive.html", (("months", days_by_month(site)), ("paper_count", len(site.papers))))
+    yield PageSpec("search/index.html", "search.html", (("paper_count", len(site.papers)),))
+    for content_page in site.pages:
+        yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
     for position, day in enumerate(site.days):
         new, returning = papers_on(day, papers_by_id)
         newer = site.days[position - 1].date if position > 0 else None
@@ -133,8 +155,10 @@ def plan_pages(site: Site) -> Iterable[PageSpec]:
         values = (("day", day), ("new", new), ("returning", returning), ("newer", newer), ("older", older))
         yield PageSpec(urls.file_for(urls.day_dir(day.date)), "day.html", values)
         yield PageSpec(urls.day_markdown(day.date), "day.md", values)
+    topic_names = {topic.slug: topic.name for topic in site.topics}
     for paper in site.papers:
-        yield PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper),))
+        names = tuple((match.slug, topic_names.get(match.slug, match.slug)) for match in paper.topics)
+        yield PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper), ("topic_names", names)))
 
 
 def render_pages(specs: Iterable[PageSpec], renderer: Renderer) -> dict[str, bytes]:
