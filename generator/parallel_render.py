@@ -1,0 +1,95 @@
+"""Render a large site's pages on every core, byte for byte what a serial render gives.
+
+Worker processes are forked, so they inherit the renderer (Jinja2 environment,
+loaded templates) and the page specs without pickling either; each renders
+every n-th page and sends back only bytes. A page's bytes depend only on its
+spec and the templates, never on which process rendered it or in what order,
+so the result equals the serial render; the caller sorts paths anyway.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+
+from .render import PageSpec, Renderer
+
+# Below this many pages forking costs more than it saves (measured: bench/, README "Benchmarks").
+PARALLEL_MIN_PAGES = 1500
+PROGRESS_EVERY = 250
+
+# Set just before forking; the children read it, so nothing big crosses a pipe on the way in.
+_job: tuple[Sequence[PageSpec], Renderer] | None = None
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def worker_count(pages: int) -> int:
+    """How many processes should render `pages` pages: 1 means render here, serially."""
+    if pages < PARALLEL_MIN_PAGES or not can_fork():
+        return 1
+    return max(1, min(usable_cores(), pages // (PARALLEL_MIN_PAGES // 2)))
+
+
+def _render_share(share: int, shares: int) -> list[bytes]:
+    assert _job is not None, "forked without a job"
+    specs, renderer = _job
+    return [renderer.render(specs[index]) for index in range(share, len(specs), shares)]
+
+
+def render_serial(
+    specs: Sequence[PageSpec], renderer: Renderer, progress: Callable[[int, int], None] | None = None
+) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for done, spec in enumerate(specs, start=1):
+        files[spec.path] = renderer.render(spec)
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, len(specs))
+    return files
+
+
+def render_parallel(
+    specs: Sequence[PageSpec], renderer: Renderer, workers: int, progress: Callable[[int, int], None] | None = None
+) -> dict[str, bytes]:
+    """Share 0 is rendered here while workers-1 forked processes render the others."""
+    global _job
+    if workers <= 1:
+        return render_serial(specs, renderer, progress)
+    _job = (specs, renderer)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            pending = [pool.apply_async(_render_share, (share, workers)) for share in range(1, workers)]
+            rendered: dict[int, bytes] = {}
+            for done, index in enumerate(range(0, len(specs), workers), start=1):
+                rendered[index] = renderer.render(specs[index])
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress(done * workers, len(specs))
+            for share, result in enumerate(pending, start=1):
+                rendered.update(zip(range(share, len(specs), workers), result.get(), strict=True))
+    finally:
+        _job = None
+    return {specs[index].path: rendered[index] for index in range(len(specs))}
+
+
+def render_all(
+    specs: Sequence[PageSpec], renderer: Renderer, progress: Callable[[int, int], None] | None = None, workers: int | None = None
+) -> dict[str, bytes]:
+    """Every page; in worker processes when the site is large enough for that to pay.
+
+    A renderer subclass (the live preview's caching one) keeps state per render, which
+    forked workers would lose, so it always renders here.
+    """
+    count = worker_count(len(specs)) if workers is None else workers
+    if type(renderer) is not Renderer:
+        count = 1
+    return render_parallel(specs, renderer, count, progress)
