@@ -8,14 +8,22 @@ import re
 from ..problems import Problem, error
 
 FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF) and the
+# C1 controls HTML calls parse errors: no page, feed or export can show them, so input never carries them.
+UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def drop_unshowable(text: str) -> str:
+    return UNSHOWABLE.sub("", text)
 
 
 def decode_text(data: bytes, source: str) -> tuple[str, Problem | None]:
     """UTF-8 with or without a BOM; binary files and other encodings are reported."""
     if b"\x00" in data[:8192]:
-        return "", error(source, None, "this is a binary file, not a dump", "remove it from the dumps folder")
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return "", error(source, line, "this is a binary file, not a dump", "remove it from the dumps folder")
     try:
-        return data.decode("utf-8-sig"), None
+        return drop_unshowable(data.decode("utf-8-sig")), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return "", error(source, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", "re-save the file as UTF-8")

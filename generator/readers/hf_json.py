@@ -17,20 +17,23 @@ from typing import Any
 from ..model import Entry
 from ..problems import Problem, error, warning
 from . import ParseResult
-from .common import FILE_DATE, decode_text
+from .common import FILE_DATE, decode_text, drop_unshowable
 
 ARXIV_VERSION = re.compile(r"v\d+$")
+ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 WHITESPACE = re.compile(r"\s+")
 
 
 def normalize_arxiv_id(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return None
-    return ARXIV_VERSION.sub("", value.strip())
+    arxiv_id = ARXIV_VERSION.sub("", value.strip())
+    return arxiv_id if ARXIV_ID.fullmatch(arxiv_id) else None
 
 
 def _clean(value: object) -> str:
-    return WHITESPACE.sub(" ", html.unescape(value)).strip() if isinstance(value, str) else ""
+    return WHITESPACE.sub(" ", drop_unshowable(html.unescape(value))).strip() if isinstance(value, str) else ""
 
 
 def _item_offsets(text: str, array_start: int) -> list[int]:
@@ -67,6 +70,8 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         return ParseResult((), (error(source, exc.lineno, f"invalid JSON: {exc.msg}", "is the file truncated?"),))
+    except RecursionError:
+        return ParseResult((), (error(source, 1, "invalid JSON: nested too deeply to be a paper list", "check the export"),))
 
     wrapper_date: object = None
     if isinstance(document, dict):
@@ -86,10 +91,10 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
     if date is None:
         return ParseResult((), (error(source, 1, "cannot tell the day of this JSON dump", "name the file like 2024-05-27.json"),))
 
-    line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
     try:
         offsets = _item_offsets(text, array_start) if array_start >= 0 else []
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         offsets = []
     if len(offsets) != len(items):
         offsets = [0] * len(items)
@@ -106,11 +111,20 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
     return ParseResult(tuple(entries), tuple(problems))
 
 
+def _iso_day(value: object) -> str | None:
+    if not isinstance(value, str) or not FILE_DATE.match(value[:10]):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return None
+
+
 def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int) -> tuple[Entry | None, Problem | None]:
     if isinstance(item, str):
         try:
             item = ast.literal_eval(item)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return None, warning(source, line, "an item is a string that is not a paper record", "skipped")
     if not isinstance(item, dict):
         return None, warning(source, line, f"an item is a {type(item).__name__}, not a paper record", "skipped")
@@ -118,9 +132,10 @@ def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int
     title = _clean(paper.get("title")) or _clean(item.get("title"))
     if not title:
         return None, warning(source, line, "a paper with no title", "skipped")
+    listed_authors = paper.get("authors")
     authors = tuple(
         name
-        for author in paper.get("authors") or ()
+        for author in (listed_authors if isinstance(listed_authors, list) else ())
         if isinstance(author, dict) and (name := _clean(author.get("name")))
     )
     upvotes = paper.get("upvotes")
@@ -136,7 +151,7 @@ def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int
             arxiv_id=normalize_arxiv_id(paper.get("id")),
             authors=authors,
             upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
-            published=published[:10] if isinstance(published, str) and FILE_DATE.match(published[:10]) else None,
+            published=_iso_day(published),
         ),
         None,
     )

@@ -48,6 +48,8 @@ MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
 ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 SENTENCE_BREAK = re.compile(r"[a-z0-9)]\.\s+[A-Z(]")
 TITLE_MAX = 300
+# Lines as editors number them: str.splitlines would also break at U+2028, U+0085 and friends.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     current: list[str] = []
     start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(LINE_BREAK.split(text), start=1):
         line = raw.strip()
         if line:
             if not current:
