@@ -7,7 +7,6 @@ items stored as Python-repr strings, and a {status, date, count, data} wrapper.
 from __future__ import annotations
 
 import ast
-import bisect
 import datetime as dt
 import html
 import json
@@ -21,8 +20,6 @@ from .common import FILE_DATE, decode_text, drop_unshowable
 
 ARXIV_VERSION = re.compile(r"v\d+$")
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}")
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
-WHITESPACE = re.compile(r"\s+")
 
 
 def normalize_arxiv_id(value: object) -> str | None:
@@ -33,7 +30,23 @@ def normalize_arxiv_id(value: object) -> str | None:
 
 
 def _clean(value: object) -> str:
-    return WHITESPACE.sub(" ", drop_unshowable(html.unescape(value))).strip() if isinstance(value, str) else ""
+    # split/join folds the same (Unicode) whitespace as a \s+ substitution plus strip, in one C pass.
+    return " ".join(drop_unshowable(html.unescape(value)).split()) if isinstance(value, str) else ""
+
+
+def _line_numbers(text: str, offsets: list[int]) -> list[int]:
+    """The 1-based line of each offset (ascending): line breaks counted between neighbours, in C."""
+    numbers: list[int] = []
+    line, previous = 1, 0
+    has_cr = "\r" in text
+    for offset in offsets:
+        if offset > previous:
+            line += text.count("\n", previous, offset)
+            if has_cr:
+                line += text.count("\r", previous, offset) - text.count("\r\n", previous, offset)
+            previous = offset
+        numbers.append(line)
+    return numbers
 
 
 def _item_offsets(text: str, array_start: int) -> list[int]:
@@ -91,7 +104,6 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
     if date is None:
         return ParseResult((), (error(source, 1, "cannot tell the day of this JSON dump", "name the file like 2024-05-27.json"),))
 
-    line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
     try:
         offsets = _item_offsets(text, array_start) if array_start >= 0 else []
     except (json.JSONDecodeError, RecursionError):
@@ -101,8 +113,7 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
 
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for item, offset in zip(items, offsets, strict=True):
-        line = bisect.bisect_right(line_starts, offset)
+    for item, line in zip(items, _line_numbers(text, offsets), strict=True):
         entry, item_problem = _entry_from_item(item, date, source, line, len(entries) + 1)
         if item_problem:
             problems.append(item_problem)
