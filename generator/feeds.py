@@ -186,7 +186,9 @@ def unique(items: Iterable[FeedItem], limit: int) -> tuple[FeedItem, ...]:
     seen: set[str] = set()
     kept: list[FeedItem] = []
     for item in items:
-        if item.id not in seen and len(kept) < limit:
+        if len(kept) >= limit:
+            break
+        if item.id not in seen:
             seen.add(item.id)
             kept.append(item)
     return tuple(kept)
@@ -200,10 +202,17 @@ def channels(site: Site, settings: FeedSettings) -> tuple[Channel, ...]:
     home = link.absolute("")
     topics_by_slug = {topic.slug: topic for topic in site.topics}
     papers = [paper for paper in site.papers if paper.appearances]
-    items = {paper.id: paper_item(paper, link, topics_by_slug) for paper in papers}
+    made: dict[str, FeedItem] = {}
+
+    def item(paper: Paper) -> FeedItem:
+        # Made on demand: feeds hold at most `limit` items, the site may hold thousands of papers.
+        if paper.id not in made:
+            made[paper.id] = paper_item(paper, link, topics_by_slug)
+        return made[paper.id]
+
     papers_by_id = {paper.id: paper for paper in papers}
     result = [
-        Channel("all", title, description, home, MAIN_PATHS, unique((items[p.id] for p in papers), settings.limit)),
+        Channel("all", title, description, home, MAIN_PATHS, unique((item(p) for p in papers), settings.limit)),
         Channel(
             "daily",
             f"{title}: daily digest",
@@ -214,7 +223,7 @@ def channels(site: Site, settings: FeedSettings) -> tuple[Channel, ...]:
         ),
     ]
     for topic in site.topics:
-        in_topic = (items[p.id] for p in papers if any(match.slug == topic.slug for match in p.topics))
+        in_topic = (item(p) for p in papers if any(match.slug == topic.slug for match in p.topics))
         name = one_line(topic.name) or topic.slug
         result.append(
             Channel(
