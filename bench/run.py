@@ -1,0 +1,205 @@
+"""`python -m bench`: build generated corpora of several sizes and print where the time goes.
+
+Each size runs in a fresh child process (`python -m bench.run --child ...`) so its
+peak memory (ru_maxrss) is its own; the child prints one JSON line, the parent
+prints the table. The sample content and the side-by-side with Hugo and Pelican
+are timed as whole `digest build` processes, interpreter start included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONTENT = REPO_ROOT / "content"
+PIPELINE_PHASES = ("read", "dedupe", "topics", "assemble", "render")
+DIGEST_CONFIG = "title: Bench Digest\nbase_url: https://example.org/digest/\nyear: 2025\n"
+
+
+def peak_megabytes(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+def change_one_dump(dumps: Sequence[Path]) -> Path:
+    """A one-dump edit like a user's: the newest dump gets one more paper."""
+    newest = sorted(dumps)[-1]
+    text = newest.read_text(encoding="utf-8").rstrip("\n")
+    addition = "A Freshly Added Paper About Benchmarking Static Site Generators\n\nWe add one paper to one dump and time the rebuild.\n"
+    newest.write_text(text + "\n\n" + addition, encoding="utf-8")
+    return newest
+
+
+def measure_size(size: int, seed: int, workdir: Path, incremental: bool) -> dict[str, Any]:
+    """Everything the table shows for one corpus size; runs inside the child process."""
+    from bench.corpus import make_entries, write_text_dumps
+    from generator import output
+    from generator.build import build_site
+    from generator.config import load_config
+
+    started = time.perf_counter()
+    project = workdir / f"size-{size}"
+    shutil.rmtree(project, ignore_errors=True)
+    (project / "content" / "dumps").mkdir(parents=True)
+    (project / "digest.yaml").write_text(DIGEST_CONFIG, encoding="utf-8")
+    dumps = write_text_dumps(make_entries(size, seed), project / "content" / "dumps")
+    corpus_seconds = time.perf_counter() - started
+
+    config, problems = load_config(project / "digest.yaml", project)
+    if problems:
+        raise SystemExit("; ".join(p.format() for p in problems))
+    result = build_site(config, project)
+    started = time.perf_counter()
+    output.write_atomic(config.output_dir, result.files)
+    seconds = dict(result.stats.seconds)
+    seconds["write"] = time.perf_counter() - started
+    measured: dict[str, Any] = {
+        "size": size,
+        "dumps": result.stats.dumps,
+        "entries": result.stats.entries,
+        "papers": result.stats.papers,
+        "files": result.stats.files,
+        "corpus_seconds": corpus_seconds,
+        "seconds": seconds,
+        "peak_mb": peak_megabytes(resource.RUSAGE_SELF),
+        "workers_peak_mb": peak_megabytes(resource.RUSAGE_CHILDREN),
+        "incremental_seconds": None,
+        "incremental_note": "skipped (--no-incremental)",
+    }
+    del result
+    if incremental:
+        measured.update(incremental_rebuild(project, dumps))
+    return measured
+
+
+def incremental_rebuild(project: Path, dumps: Sequence[Path]) -> dict[str, Any]:
+    """Time the serve session's rebuild after one dump changed (its first build primes the caches)."""
+    try:
+        from generator.config import load_config
+        from generator.incremental import RebuildSession
+    except ImportError as exc:
+        return {"incremental_note": f"not available yet ({exc})"}
+
+    def config_now() -> Any:
+        return load_config(project / "digest.yaml", project)[0]
+
+    session = RebuildSession(config_now, project)
+    first = session.rebuild()
+    if not first.ok:
+        return {"incremental_note": "first build failed: " + "; ".join(p.format() for p in first.problems[:3])}
+    change_one_dump(dumps)
+    second = session.rebuild()
+    note = f"{len(second.written)} files written, {second.rendered} pages rendered, {second.reused} reused"
+    return {"incremental_seconds": second.seconds, "incremental_note": note if second.ok else "rebuild failed"}
+
+
+def run_child(args: argparse.Namespace) -> int:
+    measured = measure_size(args.child, args.seed, Path(args.workdir), not args.no_incremental)
+    print(json.dumps(measured))
+    return 0
+
+
+def run_size_in_child(size: int, seed: int, workdir: Path, incremental: bool) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "bench.run", "--child", str(size), "--seed", str(seed), "--workdir", str(workdir)]
+    if not incremental:
+        argv.append("--no-incremental")
+    finished = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True)
+    if finished.returncode != 0:
+        raise SystemExit(f"size {size} failed:\n{finished.stderr[-3000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def time_sample_build(repeats: int, workdir: Path) -> list[float]:
+    """`digest build` of the shipped sample content, end to end as a user runs it."""
+    project = workdir / "sample"
+    shutil.rmtree(project, ignore_errors=True)
+    shutil.copytree(SAMPLE_CONTENT, project / "content")
+    shutil.copy(REPO_ROOT / "digest.yaml", project / "digest.yaml")
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        finished = subprocess.run([sys.executable, "-m", "generator", "build", "--quiet"], cwd=project, capture_output=True, text=True)
+        runs.append(time.perf_counter() - started)
+        if finished.returncode != 0:
+            raise SystemExit(f"sample build failed:\n{finished.stderr[-3000:]}")
+    return runs
+
+
+def format_table(results: Sequence[dict[str, Any]]) -> str:
+    """Rows are phases and measures, one column per size."""
+    phases = [p for p in PIPELINE_PHASES if any(p in r["seconds"] for r in results)]
+    phases += [*sorted({p for r in results for p in r["seconds"]} - set(phases) - {"write"}), "write"]
+    width = 14
+    rows = [("entries", [f"{r['size']:,}" for r in results])]
+    rows.append(("dumps / papers", [f"{r['dumps']:,} / {r['papers']:,}" for r in results]))
+    rows.append(("files written", [f"{r['files']:,}" for r in results]))
+    rows.append(("(corpus made)", [f"{r['corpus_seconds']:.2f} s" for r in results]))
+    rows += [(phase, [f"{r['seconds'].get(phase, 0.0):.2f} s" for r in results]) for phase in phases]
+    totals = [sum(r["seconds"].values()) for r in results]
+    rows.append(("total build", [f"{t:.2f} s" for t in totals]))
+    rows.append(("pages / s", [f"{r['files'] / t:,.0f}" for r, t in zip(results, totals, strict=True)]))
+    rows.append(("peak memory", [f"{r['peak_mb']:,.0f} MB" for r in results]))
+    rows.append(("workers' peak", [f"{r['workers_peak_mb']:,.0f} MB" for r in results]))
+    rows.append(("one-dump rebuild", [f"{r['incremental_seconds']:.2f} s" if r["incremental_seconds"] is not None else "n/a" for r in results]))
+    lines = [f"{label:<18}" + "".join(f"{cell:>{max(width, len(cell) + 2)}}" for cell in cells) for label, cells in rows]
+    notes = [f"  rebuild at {r['size']:,}: {r['incremental_note']}" for r in results]
+    return "\n".join(lines + notes)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Time the digest build on generated corpora of several sizes.")
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated entry counts (default: 10000,100000)")
+    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default: 0)")
+    parser.add_argument("--compare", action="store_true", help="also time Hugo and Pelican on the JSON corpus, side by side")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per timed command for --compare and the sample build (default: 3)")
+    parser.add_argument("--no-incremental", action="store_true", help="skip the one-dump rebuild (it builds each size twice more)")
+    parser.add_argument("--workdir", type=Path, help="keep the generated projects here (default: a temporary folder, removed)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        args.size_list = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes must be whole numbers separated by commas, not {args.sizes!r}")
+    if not args.size_list or min(args.size_list) < 1:
+        parser.error("--sizes needs at least one positive size")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child is not None:
+        return run_child(args)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        sample = time_sample_build(args.repeats, workdir)
+        print(f"sample content (content/dumps), `digest build` end to end: best {min(sample):.3f} s of {len(sample)} runs", flush=True)
+        results = []
+        for size in args.size_list:
+            results.append(run_size_in_child(size, args.seed, workdir, not args.no_incremental))
+            print(f"built {size:,} entries", file=sys.stderr, flush=True)
+        print(format_table(results), flush=True)
+        if args.compare:
+            from bench.compare import format_report, run_comparison
+
+            timings, missing, papers = run_comparison(workdir / "compare", args.repeats)
+            print(format_report(timings, papers))
+            if missing:
+                print(f"not installed, skipped: {', '.join(missing)} (pip install -e '.[bench]')")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
