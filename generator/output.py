@@ -8,8 +8,11 @@ that are no longer produced.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -53,25 +56,86 @@ def check_output_dir(output: Path, content: Path, project_root: Path, force: boo
 
 
 def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
+    (folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
     for path in sorted(files):
         if not safe_relative(path):
             raise ValueError(f"unsafe output path {path!r}")
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(files[path])
-    (folder / MARKER).write_bytes(MARKER_TEXT)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _staging_prefix(output: Path, kind: str) -> str:
+    return f".{output.name}.{kind}-"
+
+
+def _owner_is_alive(folder: Path, prefix: str) -> bool:
+    """Staging folders are named <prefix><pid>-<random>: a live process other than us may still be writing it."""
+    pid_text = folder.name[len(prefix) :].split("-", 1)[0]
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_staging(output: Path) -> list[Path]:
+    """Remove what killed builds left beside the output; put back a site a kill caught mid-swap.
+
+    Only folders that carry our marker (or are empty) and whose build process is gone are touched.
+    """
+    removed: list[Path] = []
+    if not output.parent.is_dir():
+        return removed
+    for kind in ("old", "new"):
+        prefix = _staging_prefix(output, kind)
+        for folder in sorted(output.parent.glob(prefix + "*")):
+            if not folder.is_dir() or folder.is_symlink() or _owner_is_alive(folder, prefix):
+                continue
+            retired_site = folder / output.name
+            if kind == "old" and not output.exists() and (retired_site / MARKER).is_file():
+                os.replace(retired_site, output)
+            if (folder / MARKER).is_file() or (retired_site / MARKER).is_file() or not any(folder.iterdir()):
+                shutil.rmtree(folder)
+                removed.append(folder)
+    return removed
 
 
 def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
     """Write the whole site beside the output, then swap it in."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    clean_stale_staging(output)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'new')}{os.getpid()}-", dir=output.parent))
     try:
         _write_tree(staging, files)
         staging.chmod(0o755)
-        if output.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+        if output.exists() and _exchange(staging, output):
+            shutil.rmtree(staging)  # it now holds the previous site
+        elif output.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'old')}{os.getpid()}-", dir=output.parent))
             os.replace(output, retired / output.name)
             os.replace(staging, output)
             shutil.rmtree(retired, ignore_errors=True)
