@@ -1,0 +1,202 @@
+"""A rebuild session for `digest serve` and `digest watch`: state kept between builds.
+
+Every rebuild runs the same `build.build_site` a clean build runs, so its files
+are exactly a clean build's. What the session keeps is only what makes that
+cheap: parsed dumps by content hash (ingest.ParseCache), rendered pages by
+PageSpec plus a fingerprint of the templates and renderer globals (PageMemo),
+and the files last written, so only changed files touch the disk.
+
+A build that fails (an error in a dump, a template syntax error, a bad config)
+writes nothing: the last good site stays in place and the problems are returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import ingest, output
+from .build import BuildResult, build_site
+from .config import Config
+from .problems import Problem, Severity, UserError, error
+from .render import PageSpec, Renderer, SiteInfo
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildOutcome:
+    ok: bool  # False: nothing was written, the previous site stands
+    problems: tuple[Problem, ...]
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    rendered: int = 0  # pages rendered by Jinja this build
+    reused: int = 0  # pages taken unchanged from the previous build
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+
+class PageMemo:
+    """Rendered pages of the previous build, by output path; kept only if used again."""
+
+    def __init__(self) -> None:
+        self._previous: dict[str, tuple[PageSpec, str, bytes]] = {}
+        self._current: dict[str, tuple[PageSpec, str, bytes]] = {}
+        self.rendered = 0
+        self.reused = 0
+
+    def lookup(self, spec: PageSpec, fingerprint: str) -> bytes | None:
+        cached = self._previous.get(spec.path)
+        if cached is None or cached[1] != fingerprint or cached[0] != spec:
+            return None
+        self._current[spec.path] = cached
+        self.reused += 1
+        return cached[2]
+
+    def store(self, spec: PageSpec, fingerprint: str, data: bytes) -> None:
+        self._current[spec.path] = (spec, fingerprint, data)
+        self.rendered += 1
+
+    def start(self) -> None:
+        self._current = {}
+        self.rendered = self.reused = 0
+
+    def commit(self) -> None:
+        """The build succeeded: what it rendered or reused is the next build's baseline."""
+        self._previous, self._current = self._current, {}
+
+    def abandon(self) -> None:
+        """The build failed: keep the last good baseline (pages rendered since may be half-changed)."""
+        self._current = {}
+
+
+def template_fingerprint(theme_folders: list[Path], env: jinja2.Environment) -> str:
+    """Everything a page's bytes depend on besides its spec: template sources and plain globals."""
+    digest = hashlib.sha256()
+    for folder in theme_folders:
+        templates = folder / "templates"
+        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    plain_globals = sorted((name, repr(value)) for name, value in env.globals.items() if not callable(value))
+    digest.update(repr(plain_globals).encode())
+    digest.update(repr(sorted(env.filters)).encode())
+    return digest.hexdigest()
+
+
+class CachingRenderer(Renderer):
+    """A Renderer that returns last build's bytes for a page whose spec and templates are unchanged."""
+
+    def __init__(self, theme_folders: list[Path], site_info: SiteInfo, memo: PageMemo) -> None:
+        super().__init__(theme_folders, site_info)
+        self._memo = memo
+        self._fingerprint: str | None = None
+
+    def render(self, spec: PageSpec) -> bytes:
+        # Computed at the first render, after build_site has set any globals it adds.
+        if self._fingerprint is None:
+            self._fingerprint = template_fingerprint(self.theme_folders, self.env)
+        cached = self._memo.lookup(spec, self._fingerprint)
+        if cached is not None:
+            return cached
+        data = super().render(spec)
+        self._memo.store(spec, self._fingerprint, data)
+        return data
+
+
+def template_problem(exc: jinja2.TemplateError, project_root: Path) -> Problem:
+    """A template error as `file:line: message`, the file relative to the project when it can be."""
+    filename = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    with contextlib.suppress(ValueError):
+        filename = Path(filename).resolve().relative_to(project_root.resolve()).as_posix()
+    line = getattr(exc, "lineno", None)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(filename, None, f"template not found: {exc.name}", "check the theme's templates/ folder")
+    return error(str(filename), line, f"template error: {exc.message or type(exc).__name__}", "fix the template and save again")
+
+
+def exception_problem(exc: Exception) -> Problem:
+    """An unexpected failure inside the pipeline: locate it in our code so it can be reported."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "generator"
+    return error(where, None, f"internal error: {type(exc).__name__}: {exc}", "this is a bug in paper-digest; please report it")
+
+
+def is_broken(problems: tuple[Problem, ...], strict: bool) -> bool:
+    return bool(problems) if strict else any(p.severity is Severity.ERROR for p in problems)
+
+
+class RebuildSession:
+    """Builds the site again and again, reusing what did not change, writing only what did."""
+
+    def __init__(self, load_config: Callable[[], Config], project_root: Path, strict: bool = False) -> None:
+        self._load_config = load_config
+        self.project_root = project_root
+        self.strict = strict
+        self.parse_cache = ingest.ParseCache()
+        self.memo = PageMemo()
+        self.config: Config | None = None
+        self.written_files: Mapping[str, bytes] | None = None  # None until this session wrote the output once
+        self.last_result: BuildResult | None = None
+
+    def _renderer(self, theme_folders: list[Path], site_info: SiteInfo) -> Renderer:
+        return CachingRenderer(theme_folders, site_info, self.memo)
+
+    def config_now(self) -> tuple[Config | None, tuple[Problem, ...]]:
+        try:
+            return self._load_config(), ()
+        except UserError as exc:
+            return None, tuple(exc.problems)
+
+    def rebuild(self) -> RebuildOutcome:
+        started = time.perf_counter()
+        config, config_problems = self.config_now()
+        if config is None:
+            return RebuildOutcome(False, config_problems, seconds=time.perf_counter() - started)
+        if self.config is not None and config.output_dir.resolve() != self.config.output_dir.resolve():
+            note = error(str(config.output_dir), None, "output_dir changed while serving", "restart the command to use the new output folder")
+            return RebuildOutcome(False, (note,), seconds=time.perf_counter() - started)
+        self.memo.start()
+        result, problems = self._build(config)
+        if result is None or is_broken(problems, self.strict):
+            self.memo.abandon()
+            return RebuildOutcome(False, problems, seconds=time.perf_counter() - started)
+        written, removed = output.sync(config.output_dir, result.files, self.written_files)
+        self.memo.commit()
+        self.parse_cache.retain({dump.source for dump in ingest.discover(config.content_dir)[0]})
+        self.config, self.written_files, self.last_result = config, result.files, result
+        return RebuildOutcome(
+            True,
+            problems,
+            tuple(written),
+            tuple(removed),
+            rendered=self.memo.rendered,
+            reused=self.memo.reused,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _build(self, config: Config) -> tuple[BuildResult | None, tuple[Problem, ...]]:
+        try:
+            result = build_site(config, self.project_root, self.parse_cache, make_renderer=self._renderer)
+        except jinja2.TemplateError as exc:
+            return None, (template_problem(exc, self.project_root),)
+        except Exception as exc:  # a bug must not take the preview down; report it and keep serving
+            return None, (exception_problem(exc),)
+        return result, result.problems
+
+
+def describe(outcome: RebuildOutcome) -> str:
+    """One terminal line for a rebuild."""
+    if not outcome.ok:
+        return f"rebuild failed in {outcome.seconds * 1000:.0f} ms; still serving the last good site"
+    return (
+        f"rebuilt in {outcome.seconds * 1000:.0f} ms: {len(outcome.written)} written, {len(outcome.removed)} removed, "
+        f"{outcome.rendered} pages rendered, {outcome.reused} reused"
+    )

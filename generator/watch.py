@@ -1,0 +1,282 @@
+"""Watch the inputs of a build and turn raw file events into classified, debounced batches.
+
+Watched: the content folder and the theme folders (recursively) and the config
+file (through a non-recursive watch of its folder, so an editor that saves by
+renaming a new file over the old one is still seen). Never the output folder:
+it is neither under a watched folder nor, being a folder, the config file.
+
+Like Zola's fs_utils: every raw event is reduced to added / modified / deleted,
+only the last state of each path in a batch counts, editor temp files are
+dropped, and each change is binned by what it touches (dumps, pages, topics,
+templates, static, config) so the terminal can say what triggered a rebuild.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import watchfiles
+
+from .config import Config
+from .incremental import RebuildOutcome, RebuildSession, describe
+from .ingest import DUMPS_FOLDER
+from .problems import Severity
+from .render import theme_dirs
+
+# watchfiles yields a batch once no new event arrived for STEP_MS (at most DEBOUNCE_MS after the first):
+# long enough to fold an editor's write-temp-then-rename save into one batch, short enough to feel instant.
+STEP_MS = 30
+DEBOUNCE_MS = 1600
+POLL_SECONDS = 0.2  # how often a waiting loop looks at its stop event
+
+TOPICS_FILE = "topics.yaml"
+PAGES_FOLDER = "pages"
+
+
+class ChangeKind(StrEnum):
+    DUMPS = "dumps"
+    PAGES = "pages"
+    TOPICS = "topics"
+    CONTENT = "content"  # anything else under the content folder
+    TEMPLATES = "templates"
+    STATIC = "static"
+    THEME = "theme"  # anything else under a theme folder
+    CONFIG = "config"
+
+
+class EventKind(StrEnum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    path: Path
+    event: EventKind
+    kind: ChangeKind
+
+
+@dataclass(frozen=True, slots=True)
+class WatchTargets:
+    """What a build reads, hence what to watch; the output folder only so it is never reported."""
+
+    content_dir: Path
+    theme_dirs: tuple[Path, ...]
+    config_file: Path
+    output_dir: Path
+
+    def recursive_roots(self) -> tuple[Path, ...]:
+        roots = [self.content_dir, *self.theme_dirs]
+        return tuple(sorted({root.resolve() for root in roots if root.is_dir()}))
+
+
+def is_editor_temp(name: str) -> bool:
+    """Swap, backup and lock files editors write next to the file being edited (vim's 4913 probe too)."""
+    return (
+        name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".kate-swp", ".___jb_tmp___", ".___jb_old___", ".___jb_bak___"))
+        or name.startswith((".#", "#"))
+        or name in ("4913", ".DS_Store")
+    )
+
+
+def classify(path: Path, targets: WatchTargets) -> ChangeKind | None:
+    """What a change to `path` touches, or None when it cannot affect the build."""
+    if is_editor_temp(path.name):
+        return None
+    resolved = path.resolve()
+    output = targets.output_dir.resolve()
+    if resolved == output or resolved.is_relative_to(output):
+        return None
+    if resolved == targets.config_file.resolve():
+        return ChangeKind.CONFIG
+    content = targets.content_dir.resolve()
+    if resolved.is_relative_to(content):
+        parts = resolved.relative_to(content).parts
+        if not parts:
+            return ChangeKind.CONTENT
+        if parts[0] == DUMPS_FOLDER:
+            return ChangeKind.DUMPS
+        if parts[0] == PAGES_FOLDER:
+            return ChangeKind.PAGES
+        if parts == (TOPICS_FILE,):
+            return ChangeKind.TOPICS
+        return ChangeKind.CONTENT
+    for theme in targets.theme_dirs:
+        theme_root = theme.resolve()
+        if resolved.is_relative_to(theme_root):
+            parts = resolved.relative_to(theme_root).parts
+            if parts and parts[0] == "templates":
+                return ChangeKind.TEMPLATES
+            if parts and parts[0] == "static":
+                return ChangeKind.STATIC
+            return ChangeKind.THEME
+    return None
+
+
+def summarize(raw: Iterable[tuple[watchfiles.Change, str]], targets: WatchTargets) -> tuple[FileChange, ...]:
+    """One change per path, in path order. A batch is a set, so the file's state now decides the last event."""
+    events: dict[str, set[watchfiles.Change]] = {}
+    for change, path in raw:
+        events.setdefault(path, set()).add(change)
+    changes = []
+    for path_text in sorted(events):
+        path = Path(path_text)
+        kind = classify(path, targets)
+        if kind is None:
+            continue
+        if not path.exists():
+            event = EventKind.DELETED
+        elif watchfiles.Change.added in events[path_text]:
+            event = EventKind.ADDED
+        else:
+            event = EventKind.MODIFIED
+        changes.append(FileChange(path, event, kind))
+    return tuple(changes)
+
+
+def describe_changes(changes: tuple[FileChange, ...], project_root: Path) -> str:
+    """`dumps: modified content/dumps/x.json` for one change, a count per kind for a burst."""
+
+    def shown(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(project_root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    if len(changes) == 1:
+        change = changes[0]
+        return f"{change.kind.value}: {change.event.value} {shown(change.path)}"
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.kind.value] = counts.get(change.kind.value, 0) + 1
+    return f"{len(changes)} changes (" + ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) + ")"
+
+
+def _pump(paths: tuple[Path, ...], recursive: bool, accept: Callable[[watchfiles.Change, str], bool], sink: queue.Queue, stop: threading.Event) -> None:
+    for batch in watchfiles.watch(
+        *paths,
+        watch_filter=accept,
+        debounce=DEBOUNCE_MS,
+        step=STEP_MS,
+        stop_event=stop,
+        rust_timeout=int(POLL_SECONDS * 1000),
+        raise_interrupt=False,
+        recursive=recursive,
+    ):
+        sink.put(batch)
+
+
+def watch_changes(targets: WatchTargets, stop: threading.Event) -> Iterator[tuple[FileChange, ...]]:
+    """Yield batches of relevant changes until `stop` is set. Batches with nothing relevant are skipped."""
+    sink: queue.Queue[set[tuple[watchfiles.Change, str]]] = queue.Queue()
+    config_file = targets.config_file.resolve()
+
+    def accept_any(change: watchfiles.Change, path: str) -> bool:
+        return not is_editor_temp(Path(path).name)
+
+    def accept_config(change: watchfiles.Change, path: str) -> bool:
+        return Path(path).name == config_file.name
+
+    pumps = []
+    roots = targets.recursive_roots()
+    if roots:
+        pumps.append(threading.Thread(target=_pump, args=(roots, True, accept_any, sink, stop), daemon=True, name="watch-content"))
+    if config_file.parent.is_dir():
+        pumps.append(threading.Thread(target=_pump, args=((config_file.parent,), False, accept_config, sink, stop), daemon=True, name="watch-config"))
+    for pump in pumps:
+        pump.start()
+    while not stop.is_set():
+        try:
+            raw = set(sink.get(timeout=POLL_SECONDS))
+        except queue.Empty:
+            continue
+        while not sink.empty():  # the other watcher's batch from the same save belongs here too
+            raw |= sink.get_nowait()
+        changes = summarize(raw, targets)
+        if changes:
+            yield changes
+
+
+def targets_for(config: Config | None, project_root: Path, config_file: Path) -> WatchTargets:
+    """What to watch for this config; with no loadable config, the defaults (so fixing it is seen)."""
+    content = config.content_dir if config else project_root / "content"
+    output = config.output_dir if config else project_root / "site"
+    themes = tuple(theme_dirs(config.theme if config else "default", project_root))
+    return WatchTargets(content, themes, config_file, output)
+
+
+def print_outcome(outcome: RebuildOutcome, quiet: bool) -> None:
+    for problem in outcome.problems:
+        if quiet and problem.severity is not Severity.ERROR:
+            continue
+        print(problem.format(), file=sys.stderr, flush=True)
+    if not outcome.ok:
+        print(f"digest: {describe(outcome)}", file=sys.stderr, flush=True)
+    elif not quiet:
+        print(describe(outcome), flush=True)
+
+
+def rebuild_on_changes(
+    session: RebuildSession,
+    config_file: Path,
+    stop: threading.Event,
+    on_rebuild: Callable[[tuple[FileChange, ...], RebuildOutcome], None],
+) -> None:
+    """Rebuild after every batch of changes until `stop` is set; re-aim the watchers when the config moves them."""
+    while not stop.is_set():
+        config, _ = session.config_now()
+        targets = targets_for(config or session.config, session.project_root, config_file)
+        watching = threading.Event()
+        try:
+            for changes in watch_changes(targets, watching):
+                on_rebuild(changes, session.rebuild())
+                config, _ = session.config_now()
+                if stop.is_set() or targets_for(config or session.config, session.project_root, config_file) != targets:
+                    break
+            else:
+                return
+        finally:
+            watching.set()
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop a preview cleanly (exit 0), even when started with SIGINT ignored."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+def run_watch(session: RebuildSession, config_file: Path, quiet: bool) -> int:
+    """`digest watch`: build, then rebuild on every change until Ctrl-C."""
+    stop_on_signals()
+    stop = threading.Event()
+    try:
+        print_outcome(session.rebuild(), quiet)
+        if not quiet:
+            print("watching for changes; Ctrl-C to stop", flush=True)
+
+        def report(changes: tuple[FileChange, ...], outcome: RebuildOutcome) -> None:
+            if not quiet:
+                print(describe_changes(changes, session.project_root), flush=True)
+            print_outcome(outcome, quiet)
+
+        rebuild_on_changes(session, config_file, stop, report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+    if not quiet:
+        print("stopped", flush=True)
+    return 0
