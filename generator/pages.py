@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from markdown_it.rules_core import StateCore
 
 from .model import ContentPage
 from .problems import Problem, error
@@ -26,15 +24,15 @@ def _renderer(base_path: str) -> MarkdownIt:
     """CommonMark with raw HTML off; a root-relative link like /archive/ gets the site's base path."""
     markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
-    def under_base(tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
-        for token in tokens[index].children or ():
-            for attr in ("href", "src"):
-                value = token.attrGet(attr)
-                if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
-                    token.attrSet(attr, base_path + value[1:])
-        return markdown.renderer.renderInline(tokens[index].children or [], options, env)
+    def under_base(state: StateCore) -> None:
+        for block in state.tokens:
+            for token in block.children or ():
+                for attr in ("href", "src"):
+                    value = token.attrGet(attr)
+                    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+                        token.attrSet(attr, base_path + value[1:])
 
-    markdown.add_render_rule("inline", under_base)
+    markdown.core.ruler.push("links_under_base_path", under_base)
     return markdown
 
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the browser and HTML tests need, only when missing:
+#   - Chromium at /usr/bin/chromium (Debian package; Playwright drives it, it never downloads its own)
+#   - Java, to run the Nu HTML checker
+#   - vnu-jar (the Nu HTML checker) from npm into .test-tools/ (gitignored)
+# Runs as root on CI and fresh machines; elsewhere it says what is missing and carries on
+# (the tests then skip with a reason, except under CI=true where they fail).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+TOOLS_DIR=.test-tools
+VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
+VNU_VERSION=26
+
+packages=()
+[ -x /usr/bin/chromium ] || packages+=(chromium fonts-dejavu-core)
+command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+if [ ! -f "$VNU_JAR" ] && ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+
+if [ ${#packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-tools: apt-get install ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  else
+    echo "install-test-tools: missing ${packages[*]} (run as root with apt-get to install them); browser/HTML tests will skip" >&2
+  fi
+fi
+
+if [ ! -f "$VNU_JAR" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "install-test-tools: npm install vnu-jar@$VNU_VERSION into $TOOLS_DIR/"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "vnu-jar@$VNU_VERSION" >/dev/null
+  else
+    echo "install-test-tools: npm missing, cannot install vnu-jar; HTML validation tests will skip" >&2
+  fi
+fi
