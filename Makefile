@@ -25,6 +25,7 @@ serve: $(VENV)/.installed
 	$(BIN)/digest serve
 
 test: $(VENV)/.installed-test
+	bash tests/tools/install-test-tools.sh
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest
 
