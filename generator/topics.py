@@ -1,0 +1,390 @@
+"""Topics: load the taxonomy (topics.yaml), classify papers by phrase, report coverage.
+
+Matching works on normalized token sequences: text and phrases are folded the
+same way (case, accents, punctuation, hyphens become spaces, a plural "s" is
+dropped), so "Long-Context LLMs" contains the phrase "long context llm". Every
+phrase is compiled once into token keys; classifying a paper is one scan of
+its title and abstract with dictionary look-ups, no regular expressions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import yaml
+
+from .model import Paper, Topic, TopicMatch
+from .normalize import NON_WORD, normalize_title
+from .problems import Problem, error
+
+TOPICS_NAME = "topics.yaml"
+DEFAULT_TAXONOMY = Path(__file__).parent / "default_topics.yaml"
+OTHER = Topic(slug="other", name="Other", description="Papers that match no topic: the rules to tune next.")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+TOP_KEYS = ("topics", "min_score", "title_weight")
+TOPIC_KEYS = ("name", "slug", "description", "include", "title_only", "exclude")
+YAML_NULL = "tag:yaml.org,2002:null"
+Label = TypeVar("Label")
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """The rules: a topic applies when title_weight x (its phrases in the title) + (its include phrases in the abstract) >= min_score."""
+
+    topics: tuple[Topic, ...]
+    min_score: int = 2
+    title_weight: int = 2
+
+    @property
+    def site_topics(self) -> tuple[Topic, ...]:
+        """Every topic a page or feed is made for: the taxonomy's, then Other."""
+        return (*self.topics, OTHER)
+
+
+# ---------------------------------------------------------------- tokens and phrases
+
+
+def stem(token: str) -> str:
+    """Fold a plural to its singular, just enough for "models"/"model" and "studies"/"study"."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def fold(text: str) -> str:
+    """normalize_title, with a fast path for plain ASCII text (most abstracts)."""
+    if "&" not in text and text.isascii():
+        text = text.lower().replace("$", "").replace("\\", "").replace("^", "").replace("{", "").replace("}", "")
+        return NON_WORD.sub(" ", text).strip()
+    return normalize_title(text)
+
+
+def phrase_keys(phrase: str) -> tuple[tuple[str, ...], ...]:
+    """The token sequences a phrase matches: as written, and closed up when it has several words.
+
+    A word ending in '*' is a prefix ("quantiz*" matches quantized, quantization).
+    "pre-training" matches "pre-training", "pre training" and "pretraining".
+    """
+    prefix = phrase.rstrip().endswith("*")
+    words = fold(phrase).split()
+    if not words:
+        return ()
+    keys = [stem(word) for word in words[:-1]] + [words[-1] + "*" if prefix else stem(words[-1])]
+    variants = [tuple(keys)]
+    if len(words) > 1:
+        variants.append(("".join(words) + "*" if prefix else stem("".join(words)),))
+    return tuple(dict.fromkeys(variants))
+
+
+class PhraseIndex(Generic[Label]):
+    """Phrases compiled for one scan of a text: first key -> [(keys, label)]."""
+
+    def __init__(self, compiled: Iterable[tuple[tuple[str, ...], Label]]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], Label]]] = {}
+        prefixes: set[str] = set()
+        for keys, label in compiled:
+            self.by_first.setdefault(keys[0], []).append((keys, label))
+            prefixes.update(key[:-1] for key in keys if key.endswith("*"))
+        self.prefixes = frozenset(prefixes)
+        self.prefix_lengths = tuple(sorted({len(p) for p in prefixes}))
+        self._words: dict[str, tuple[frozenset[str], tuple[tuple[tuple[str, ...], Label], ...]]] = {}
+
+    def word(self, word: str) -> tuple[frozenset[str], tuple[tuple[tuple[str, ...], Label], ...]]:
+        """A text word's keys (its stem and every prefix pattern it starts with) and the phrases that
+        can start at it; computed once per distinct word."""
+        known = self._words.get(word)
+        if known is None:
+            token = stem(word)
+            keys = (token, *(token[:n] + "*" for n in self.prefix_lengths if len(token) >= n and token[:n] in self.prefixes))
+            starts = tuple(entry for key in keys for entry in self.by_first.get(key, ()))
+            known = self._words[word] = (frozenset(keys), starts)
+        return known
+
+    def find(self, text: str) -> list[Label]:
+        """Every label whose phrase occurs in text, once per occurrence, in text order."""
+        words = [self.word(word) for word in fold(text).split()]
+        found: list[Label] = []
+        for start, (_, starts) in enumerate(words):
+            for phrase, label in starts:
+                if len(phrase) == 1 or (start + len(phrase) <= len(words) and all(phrase[i] in words[start + i][0] for i in range(1, len(phrase)))):
+                    found.append(label)
+        return found
+
+
+# ---------------------------------------------------------------- classification
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    topic: int  # index into the taxonomy
+    text: str  # as written in topics.yaml: what a page shows as the "why"
+    kind: str  # "include" | "title_only" | "exclude"
+
+
+class Classifier:
+    """A taxonomy compiled once, then applied to any number of papers."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        # One entry per distinct token sequence of a topic and kind, so "multi-modal" and
+        # "multimodal" listed together count the word "multimodal" once, not twice.
+        compiled: dict[tuple[int, bool, tuple[str, ...]], _Phrase] = {}
+        for index, topic in enumerate(taxonomy.topics):
+            for kind in ("include", "title_only", "exclude"):
+                for text in getattr(topic, kind):
+                    for keys in phrase_keys(text):
+                        compiled.setdefault((index, kind == "exclude", keys), _Phrase(index, text, kind))
+        self.index = PhraseIndex((keys, phrase) for (_, _, keys), phrase in compiled.items())
+
+    def classify(self, title: str, abstract: str) -> tuple[TopicMatch, ...]:
+        """The topics of a paper, best score first (ties in taxonomy order); Other when none applies."""
+        in_title = self.index.find(title)
+        in_abstract = self.index.find(abstract)
+        excluded = {hit.topic for hit in in_title + in_abstract if hit.kind == "exclude"}
+        scores: Counter[int] = Counter()
+        why: dict[int, dict[str, None]] = {}
+        for hits, weight, counted in ((in_title, self.taxonomy.title_weight, ("include", "title_only")), (in_abstract, 1, ("include",))):
+            for hit in hits:
+                if hit.kind not in counted or hit.topic in excluded:
+                    continue
+                scores[hit.topic] += weight
+                why.setdefault(hit.topic, {})[hit.text] = None
+        chosen = sorted((t for t, score in scores.items() if score >= self.taxonomy.min_score), key=lambda t: (-scores[t], t))
+        if not chosen:
+            return (TopicMatch(OTHER.slug, ()),)
+        return tuple(TopicMatch(self.taxonomy.topics[t].slug, tuple(why[t])) for t in chosen)
+
+
+def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy) -> tuple[Paper, ...]:
+    """The same papers with their topics set; ids, titles and everything else untouched."""
+    classifier = Classifier(taxonomy)
+    return tuple(dataclasses.replace(paper, topics=classifier.classify(paper.title, paper.abstract)) for paper in papers)
+
+
+def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[str, tuple[Paper, ...]]:
+    """Each topic's papers, in the order given (the site's: newest first)."""
+    grouped: dict[str, list[Paper]] = {topic.slug: [] for topic in topics}
+    for paper in papers:
+        for match in paper.topics:
+            grouped.setdefault(match.slug, []).append(paper)
+    return {slug: tuple(found) for slug, found in grouped.items()}
+
+
+# ---------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    total: int
+    counts: tuple[tuple[Topic, int], ...]  # taxonomy order, Other last
+    unclassified: tuple[str, ...]  # titles of the papers in Other
+
+    @property
+    def classified(self) -> int:
+        return self.total - len(self.unclassified)
+
+    @property
+    def classified_share(self) -> float:
+        return self.classified / self.total if self.total else 0.0
+
+    @property
+    def largest_share(self) -> float:
+        specific = [count for topic, count in self.counts if topic.slug != OTHER.slug]
+        return max(specific, default=0) / self.total if self.total else 0.0
+
+
+def coverage(papers: Sequence[Paper], topics: Sequence[Topic]) -> Coverage:
+    grouped = papers_by_topic(papers, topics)
+    counts = tuple((topic, len(grouped.get(topic.slug, ()))) for topic in topics)
+    unclassified = tuple(paper.title for paper in papers if all(m.slug == OTHER.slug for m in paper.topics))
+    return Coverage(len(papers), counts, unclassified)
+
+
+def format_coverage(report: Coverage) -> str:
+    width = max((len(topic.name) for topic, _ in report.counts), default=5)
+    lines = [f"{'topic':<{width}}  {'slug':<28} {'papers':>6} {'share':>6}"]
+    for topic, count in report.counts:
+        share = count / report.total if report.total else 0.0
+        lines.append(f"{topic.name:<{width}}  {topic.slug:<28} {count:>6} {share:>6.1%}")
+    other = len(report.unclassified)
+    lines.append("")
+    lines.append(
+        f"{report.total} papers: {report.classified} ({report.classified_share:.1%}) with a specific topic, "
+        f"{other} ({(other / report.total if report.total else 0):.1%}) in Other; largest topic {report.largest_share:.1%} of all papers"
+    )
+    if report.unclassified:
+        lines.append("")
+        lines.append("Unclassified (in Other):")
+        lines.extend(f"  {title}" for title in report.unclassified)
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- loading topics.yaml
+
+
+def _suggest(key: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(known)
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Reader:
+    """Walks the composed YAML nodes (not the loaded values) so every message can name its line."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def fail(self, node: yaml.Node, message: str, hint: str = "") -> None:
+        self.problems.append(error(self.path, _line(node), message, hint))
+
+    def mapping(self, node: yaml.Node, known: Sequence[str], what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, f"{what} must be a mapping of keys to values", "e.g. 'name: Long context'")
+            return {}
+        found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key not in known:
+                self.fail(key_node, f"unknown key {key!r} in {what}", _suggest(key, known))
+            elif key in found:
+                self.fail(key_node, f"duplicate key {key!r} in {what}", f"first given on line {_line(found[key][0])}")
+            else:
+                found[key] = (key_node, value_node)
+        return found
+
+    def text(self, node: yaml.Node, what: str) -> str | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag != YAML_NULL and str(node.value).strip():
+            return str(node.value).strip()
+        self.fail(node, f"{what} must be a non-empty text")
+        return None
+
+    def phrases(self, node: yaml.Node, what: str) -> tuple[str, ...]:
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        if isinstance(node, yaml.ScalarNode) and node.tag == YAML_NULL:
+            return ()
+        found: list[str] = []
+        for item in items:
+            phrase = self.text(item, f"each phrase in {what}")
+            if phrase is None:
+                continue
+            if not phrase_keys(phrase):
+                self.fail(item, f"phrase {phrase!r} in {what} has no letters or digits to match")
+            else:
+                found.append(phrase)
+        return tuple(found)
+
+    def whole_number(self, node: yaml.Node, what: str) -> int | None:
+        value = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+        if not value.isdigit() or int(value) < 1:
+            self.fail(node, f"{what} must be a positive whole number, not {value or 'a collection'!r}")
+            return None
+        return int(value)
+
+    def slug(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], name: str | None) -> str | None:
+        """The topic's slug as given, or made from its name; None (with a problem) when unusable."""
+        if "slug" in fields:
+            node = fields["slug"][1]
+            slug = self.text(node, "slug")
+        elif name:
+            node, slug = fields["name"][1], "-".join(normalize_title(name).split())
+        else:
+            return None
+        if slug is None:
+            return None
+        if not SLUG.fullmatch(slug):
+            self.fail(node, f"slug {slug!r} is not URL-safe", "use lowercase letters, digits and single dashes, e.g. 'long-context'")
+            return None
+        if slug == OTHER.slug:
+            self.fail(node, f"slug {slug!r} is reserved for papers that match no topic", "give this topic another slug")
+            return None
+        return slug
+
+    def topic(self, node: yaml.Node, seen: dict[str, int]) -> Topic | None:
+        fields = self.mapping(node, TOPIC_KEYS, "a topic")
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        name = self.text(fields["name"][1], "name") if "name" in fields else None
+        if "name" not in fields:
+            self.fail(node, "topic has no name", "every topic needs 'name:', 'slug:' and 'include:'")
+        label = f"topic {name!r}" if name else "this topic"
+        slug = self.slug(fields, name)
+        if slug is not None and slug in seen:
+            self.fail(fields.get("slug", (node, node))[1], f"duplicate slug {slug!r}", f"the topic on line {seen[slug]} has it; slugs must be unique")
+            slug = None
+        elif slug is not None:
+            seen[slug] = _line(node)
+        description_node = fields["description"][1] if "description" in fields else None
+        description = ""
+        if isinstance(description_node, yaml.ScalarNode) and description_node.tag != YAML_NULL:
+            description = str(description_node.value).strip()
+        elif description_node is not None:
+            self.fail(description_node, "description must be a text")
+        include = self.phrases(fields["include"][1], f"{label}'s include") if "include" in fields else ()
+        title_only = self.phrases(fields["title_only"][1], f"{label}'s title_only") if "title_only" in fields else ()
+        exclude = self.phrases(fields["exclude"][1], f"{label}'s exclude") if "exclude" in fields else ()
+        if not include and not title_only:
+            where = fields["include"][1] if "include" in fields else node
+            self.fail(where, f"{label} has no include phrases, so no paper can match it", "list phrases under 'include:'")
+            return None
+        if not name or not slug:
+            return None
+        return Topic(slug=slug, name=name, description=description, include=include, exclude=exclude, title_only=title_only)
+
+
+def parse_taxonomy(text: str, path: str) -> tuple[Taxonomy | None, list[Problem]]:
+    """Parse topics.yaml; any problem makes the whole taxonomy unusable (None) so no build half-applies it."""
+    reader = _Reader(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [error(path, mark.line + 1 if mark else 1, f"invalid YAML: {reason}", "check indentation, colons and quotes")]
+    if root is None:
+        return None, [error(path, 1, "the topics file is empty", f"add 'topics:' with a list of topics, or delete {TOPICS_NAME} to use the default taxonomy")]
+    fields = reader.mapping(root, TOP_KEYS, TOPICS_NAME)
+    settings: dict[str, int] = {}
+    for key in ("min_score", "title_weight"):
+        if key in fields:
+            number = reader.whole_number(fields[key][1], key)
+            if number is not None:
+                settings[key] = number
+    topics: list[Topic] = []
+    if "topics" not in fields:
+        if isinstance(root, yaml.MappingNode):
+            reader.fail(root, "no 'topics:' list", "start the file with 'topics:' and list topics under it")
+    elif not isinstance(fields["topics"][1], yaml.SequenceNode) or not fields["topics"][1].value:
+        reader.fail(fields["topics"][1], "'topics' must be a non-empty list of topics", "each item starts with '- name: ...'")
+    else:
+        seen: dict[str, int] = {}
+        for node in fields["topics"][1].value:
+            topic = reader.topic(node, seen)
+            if topic is not None:
+                topics.append(topic)
+    if reader.problems:
+        return None, reader.problems
+    return Taxonomy(tuple(topics), **settings), []
+
+
+def load_taxonomy(content_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
+    """The content folder's topics.yaml, or the default taxonomy shipped with the package."""
+    own = content_dir / TOPICS_NAME
+    path, shown = (own, TOPICS_NAME) if own.is_file() else (DEFAULT_TAXONOMY, str(DEFAULT_TAXONOMY))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [error(shown, None, f"cannot read the topics file: {exc}", "save it as UTF-8")]
+    return parse_taxonomy(text, shown)
