@@ -18,7 +18,7 @@
     this.stopWords = new Set(data.stop_words);
     this.postings = data.words;
     this.vocabulary = Object.keys(data.words).sort();
-    this.titleWords = null;
+    this.titleWords = new Array(data.docs.length);  // filled on first use: a title is split once
   }
 
   // First position in the sorted vocabulary whose word is >= prefix.
@@ -56,7 +56,8 @@
     }
     var self = this;
     var scored = Array.from(matched).map(function (doc) {
-      var title = words(self.docs[doc][1], self.stopWords), inTitle = 0;
+      var title = self.titleWords[doc] || (self.titleWords[doc] = words(self.docs[doc][1], self.stopWords));
+      var inTitle = 0;
       terms.forEach(function (term) {
         if (title.some(function (w) { return w.lastIndexOf(term, 0) === 0; })) inTitle++;
       });
