@@ -339,7 +339,7 @@ def run_preview(session: RebuildSession, config_file: Path, host: str, port: int
             if outcome.written or outcome.removed or broadcaster.problems:
                 broadcaster.reloaded([*outcome.written, *outcome.removed])
 
-        watch.rebuild_on_changes(session, config_file, stop, report)
+        watch.rebuild_on_changes(session, config_file, stop, report, lambda: watch.announce_watching(quiet))
     except KeyboardInterrupt:
         pass
     finally:

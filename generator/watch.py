@@ -160,7 +160,15 @@ def describe_changes(changes: tuple[FileChange, ...], project_root: Path) -> str
     return f"{len(changes)} changes (" + ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) + ")"
 
 
-def _pump(paths: tuple[Path, ...], recursive: bool, accept: Callable[[watchfiles.Change, str], bool], sink: queue.Queue, stop: threading.Event) -> None:
+def _pump(
+    paths: tuple[Path, ...],
+    recursive: bool,
+    accept: Callable[[watchfiles.Change, str], bool],
+    sink: queue.Queue,
+    stop: threading.Event,
+    ready: threading.Event,
+) -> None:
+    # yield_on_timeout: the first (empty) yield tells that the OS watches are in place.
     for batch in watchfiles.watch(
         *paths,
         watch_filter=accept,
@@ -168,14 +176,17 @@ def _pump(paths: tuple[Path, ...], recursive: bool, accept: Callable[[watchfiles
         step=STEP_MS,
         stop_event=stop,
         rust_timeout=int(POLL_SECONDS * 1000),
+        yield_on_timeout=True,
         raise_interrupt=False,
         recursive=recursive,
     ):
-        sink.put(batch)
+        ready.set()
+        if batch:
+            sink.put(batch)
 
 
-def watch_changes(targets: WatchTargets, stop: threading.Event) -> Iterator[tuple[FileChange, ...]]:
-    """Yield batches of relevant changes until `stop` is set. Batches with nothing relevant are skipped."""
+def watch_changes(targets: WatchTargets, stop: threading.Event, on_ready: Callable[[], None] | None = None) -> Iterator[tuple[FileChange, ...]]:
+    """Yield batches of relevant changes until `stop` is set; `on_ready` runs once every change will be seen."""
     sink: queue.Queue[set[tuple[watchfiles.Change, str]]] = queue.Queue()
     config_file = targets.config_file.resolve()
 
@@ -185,14 +196,22 @@ def watch_changes(targets: WatchTargets, stop: threading.Event) -> Iterator[tupl
     def accept_config(change: watchfiles.Change, path: str) -> bool:
         return Path(path).name == config_file.name
 
-    pumps = []
+    pumps: list[tuple[threading.Thread, threading.Event]] = []
     roots = targets.recursive_roots()
-    if roots:
-        pumps.append(threading.Thread(target=_pump, args=(roots, True, accept_any, sink, stop), daemon=True, name="watch-content"))
-    if config_file.parent.is_dir():
-        pumps.append(threading.Thread(target=_pump, args=((config_file.parent,), False, accept_config, sink, stop), daemon=True, name="watch-config"))
-    for pump in pumps:
+    for paths, recursive, accept, name in (
+        (roots, True, accept_any, "watch-content"),
+        ((config_file.parent,) if config_file.parent.is_dir() else (), False, accept_config, "watch-config"),
+    ):
+        if paths:
+            ready = threading.Event()
+            pumps.append((threading.Thread(target=_pump, args=(paths, recursive, accept, sink, stop, ready), daemon=True, name=name), ready))
+    for pump, _ in pumps:
         pump.start()
+    for pump, ready in pumps:
+        while not ready.wait(POLL_SECONDS) and pump.is_alive() and not stop.is_set():
+            pass
+    if on_ready:
+        on_ready()
     while not stop.is_set():
         try:
             raw = set(sink.get(timeout=POLL_SECONDS))
@@ -229,6 +248,7 @@ def rebuild_on_changes(
     config_file: Path,
     stop: threading.Event,
     on_rebuild: Callable[[tuple[FileChange, ...], RebuildOutcome], None],
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Rebuild after every batch of changes until `stop` is set; re-aim the watchers when the config moves them."""
     while not stop.is_set():
@@ -236,7 +256,8 @@ def rebuild_on_changes(
         targets = targets_for(config or session.config, session.project_root, config_file)
         watching = threading.Event()
         try:
-            for changes in watch_changes(targets, watching):
+            for changes in watch_changes(targets, watching, on_ready):
+                on_ready = None
                 on_rebuild(changes, session.rebuild())
                 config, _ = session.config_now()
                 if stop.is_set() or targets_for(config or session.config, session.project_root, config_file) != targets:
@@ -258,21 +279,24 @@ def stop_on_signals() -> None:
         signal.signal(signal.SIGTERM, interrupt)
 
 
+def announce_watching(quiet: bool) -> None:
+    if not quiet:
+        print("watching for changes; Ctrl-C to stop", flush=True)
+
+
 def run_watch(session: RebuildSession, config_file: Path, quiet: bool) -> int:
     """`digest watch`: build, then rebuild on every change until Ctrl-C."""
     stop_on_signals()
     stop = threading.Event()
     try:
         print_outcome(session.rebuild(), quiet)
-        if not quiet:
-            print("watching for changes; Ctrl-C to stop", flush=True)
 
         def report(changes: tuple[FileChange, ...], outcome: RebuildOutcome) -> None:
             if not quiet:
                 print(describe_changes(changes, session.project_root), flush=True)
             print_outcome(outcome, quiet)
 
-        rebuild_on_changes(session, config_file, stop, report)
+        rebuild_on_changes(session, config_file, stop, report, lambda: announce_watching(quiet))
     except KeyboardInterrupt:
         pass
     finally:
