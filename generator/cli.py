@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, output
+from . import __version__, ingest, output, serve, topics, watch
 from .build import BuildResult, build_site
-from .config import Config, load_config, validate_base_url, with_overrides
+from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
+from .incremental import RebuildSession
 from .problems import Problem, Severity, UserError
+from .progress import build_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -33,7 +36,33 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into the output folder", description="Build the site from the content folder.")
     add_build_flags(build)
     build.set_defaults(handler=command_build)
+    topics_command = commands.add_parser(
+        "topics",
+        help="print how the topic rules cover the papers",
+        description="Classify every paper with topics.yaml and print papers per topic, the share in Other and the unclassified titles.",
+    )
+    add_build_flags(topics_command)
+    topics_command.set_defaults(handler=command_topics)
+    serve_command = commands.add_parser(
+        "serve",
+        help="build, serve the site locally and rebuild and reload on every change",
+        description="Build, serve the output folder under its base path, watch content/, the theme and the config, rebuild and reload.",
+    )
+    add_build_flags(serve_command)
+    serve_command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_command.add_argument("--port", type=port_number, default=8000, help="port to listen on; 0 picks a free one (default: 8000)")
+    serve_command.add_argument("--no-reload", action="store_true", help="do not inject the live-reload script into pages")
+    serve_command.set_defaults(handler=command_serve)
+    watch_command = commands.add_parser("watch", help="build, then rebuild on every change", description="Like serve, without the server.")
+    add_build_flags(watch_command)
+    watch_command.set_defaults(handler=command_watch)
     return parser
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
 
 
 def resolve_config(args: argparse.Namespace) -> Config:
@@ -61,24 +90,59 @@ def report(problems: Sequence[Problem], quiet: bool) -> None:
         print(problem.format(), file=sys.stderr)
 
 
+def as_skipped(problems: Sequence[Problem]) -> list[Problem]:
+    """When the build goes ahead, a dump with errors was skipped and the rest built: a warning, saying so."""
+    return [
+        dataclasses.replace(p, severity=Severity.WARNING, hint="; ".join(filter(None, (p.hint, "this dump was skipped"))))
+        if p.severity is Severity.ERROR and ingest.is_dump_source(p.path)
+        else p
+        for p in problems
+    ]
+
+
+def refuse_unsafe_output(config: Config, args: argparse.Namespace, root: Path) -> None:
+    """Stop before building into a folder whose replacement would destroy the user's files.
+
+    The message points at where the folder was chosen: a flag (a usage error) or the config line.
+    """
+    problem = output.check_output_dir(config.output_dir, config.content_dir, root, args.force)
+    if problem is None:
+        return
+    message = f"{problem.message}: {config.output_dir}"
+    for flag, given in (("--out", args.out), ("--content", args.content)):
+        if given is not None:
+            raise UserError(Problem(flag, None, message, problem.hint), EXIT_USAGE)
+    config_file = args.config or root / CONFIG_NAME
+    for key in ("output_dir", "content_dir"):
+        if line := line_of_key(config_file, key):
+            raise UserError(Problem(str(config_file), line, message, problem.hint), EXIT_FAILED)
+    raise UserError(problem, EXIT_FAILED)
+
+
 def build_failed(result: BuildResult, strict: bool) -> bool:
     if strict and result.problems:
         return True
-    return bool(result.errors) and result.stats.entries == 0
+    return result.fatal or (bool(result.errors) and result.stats.entries == 0)
 
 
 def command_build(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     root = project_root_of(args)
-    problem = output.check_output_dir(config.output_dir, config.content_dir, root, args.force)
-    if problem:
-        raise UserError(problem, EXIT_FAILED)
-    result = build_site(config, root)
-    report(result.problems, args.quiet)
+    refuse_unsafe_output(config, args, root)
+    with build_progress(args.quiet) as progress:
+        result = build_site(config, root, progress=progress)
     if build_failed(result, args.strict):
+        report(result.problems, args.quiet)
         print("digest: build failed; the output folder was left as it was", file=sys.stderr)
         return EXIT_FAILED
-    output.write_atomic(config.output_dir, result.files)
+    report(as_skipped(result.problems), args.quiet)
+    try:
+        with build_progress(args.quiet) as progress:
+            progress("write")
+            output.write_atomic(config.output_dir, result.files)
+    except OSError as exc:
+        hint = "check the folder's permissions and free space"
+        raise UserError(Problem(str(config.output_dir), None, f"cannot write the site: {exc.strerror or exc}", hint), EXIT_FAILED) from exc
     if not args.quiet:
         s = result.stats
         print(
@@ -86,6 +150,35 @@ def command_build(args: argparse.Namespace) -> int:
             f"({s.entries} entries) over {s.days} days in {sum(s.seconds.values()):.2f}s -> {config.output_dir}"
         )
     return EXIT_OK
+
+
+def command_topics(args: argparse.Namespace) -> int:
+    result = build_site(resolve_config(args), project_root_of(args))
+    report(result.problems, args.quiet)
+    if build_failed(result, args.strict):
+        return EXIT_FAILED
+    print(topics.format_coverage(topics.coverage(result.site.papers, result.site.topics)), end="")
+    return EXIT_OK
+
+
+def preview_session(args: argparse.Namespace) -> tuple[RebuildSession, Path]:
+    """The rebuild session of `serve` and `watch`, after the same checks `build` makes."""
+    config = resolve_config(args)
+    root = project_root_of(args)
+    problem = output.check_output_dir(config.output_dir, config.content_dir, root, args.force)
+    if problem:
+        raise UserError(problem, EXIT_FAILED)
+    return RebuildSession(lambda: resolve_config(args), root, args.strict), args.config or root / CONFIG_NAME
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    session, config_file = preview_session(args)
+    return serve.run_preview(session, config_file, args.host, args.port, not args.no_reload, args.quiet)
+
+
+def command_watch(args: argparse.Namespace) -> int:
+    session, config_file = preview_session(args)
+    return watch.run_watch(session, config_file, args.quiet)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

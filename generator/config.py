@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import yaml
 from .problems import Problem, error
 
 CONFIG_NAME = "digest.yaml"
+NOT_IN_URL = re.compile(r"[\s<>\"'`{}|\\^]|[^\x21-\x7e]")  # would need escaping in links and feeds: not a URL as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +66,21 @@ def _line_of_keys(text: str) -> dict[str, int]:
     return lines
 
 
+def line_of_key(config_path: Path, key: str) -> int | None:
+    """The line a top-level key of a config file is on, when the file and the key are there."""
+    try:
+        return _line_of_keys(config_path.read_text(encoding="utf-8-sig")).get(key)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def validate_base_url(value: str, path: str, line: int | None) -> Problem | None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = urlsplit(""), False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or NOT_IN_URL.search(value):
         return error(
             path,
             line,
@@ -158,8 +172,11 @@ def load_config(config_path: Path | None, root: Path) -> tuple[Config, list[Prob
         return Config(), [error(str(config_path), None, "config file not found", "check the --config path")]
     try:
         text = config_path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Config(), [error(str(config_path), None, f"cannot read config: {exc}", "save it as UTF-8")]
+    except OSError as exc:
+        return Config(), [error(str(config_path), None, f"cannot read config: {exc.strerror}", "check the --config path")]
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        return Config(), [error(str(config_path), line, f"the config is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})", "save it as UTF-8")]
     base_dir = config_path.parent
     config, problems = parse_config(text, str(config_path), base_dir)
     if "content_dir" not in _explicit_keys(text):

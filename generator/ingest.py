@@ -18,6 +18,11 @@ class DumpFile:
     source: str  # relative to the content folder, forward slashes
 
 
+def is_dump_source(path: str) -> bool:
+    """Whether a problem's path names a dump (sources are relative to the content folder)."""
+    return path.startswith(DUMPS_FOLDER + "/")
+
+
 def is_ignored_name(name: str) -> bool:
     """Hidden files and editor droppings are neither dumps nor worth a warning."""
     return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913"

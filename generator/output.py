@@ -12,6 +12,7 @@ import ctypes
 import errno
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -21,6 +22,8 @@ from .problems import Problem, error
 
 MARKER = ".paper-digest"
 MARKER_TEXT = b"This folder is written by paper-digest; its files are replaced on every build.\n"
+# For the crash test: the build stops itself (SIGSTOP) after writing this many files, to be killed right there.
+STOP_AFTER_ENV = "PAPER_DIGEST_STOP_AFTER_FILES"
 
 
 def safe_relative(path: str) -> bool:
@@ -57,7 +60,10 @@ def check_output_dir(output: Path, content: Path, project_root: Path, force: boo
 
 def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
     (folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
-    for path in sorted(files):
+    stop_after = os.environ.get(STOP_AFTER_ENV, "")
+    for count, path in enumerate(sorted(files), start=1):
+        if stop_after.isdigit() and count == int(stop_after) + 1:
+            os.kill(os.getpid(), signal.SIGSTOP)
         if not safe_relative(path):
             raise ValueError(f"unsafe output path {path!r}")
         target = folder / path

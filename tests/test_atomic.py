@@ -1,0 +1,127 @@
+"""Atomic output: a killed build leaves the previous site whole, and a build touches nothing but its output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from generator.output import MARKER, MARKER_TEXT, STOP_AFTER_ENV, clean_stale_staging
+
+
+def digest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=180)
+
+
+def snapshot(folder: Path, skip: Path | None = None) -> dict[str, bytes]:
+    """Every file under folder (but under skip) by relative path, with its bytes; folders too, as empty markers."""
+    found: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        if skip is not None and (path == skip or skip in path.parents):
+            continue
+        found[path.relative_to(folder).as_posix()] = path.read_bytes() if path.is_file() else b"<dir>"
+    return found
+
+
+def staging_folders(project: Path) -> list[Path]:
+    return sorted(project.glob(".site.new-*"))
+
+
+def test_a_killed_build_leaves_the_previous_site_whole(sample_project: Path) -> None:
+    first = digest("build", "--quiet", cwd=sample_project)
+    assert first.returncode == 0, first.stderr
+    site = sample_project / "site"
+    before = snapshot(site)
+    site_files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and p.name != MARKER)
+    halfway = len(site_files) // 2
+
+    (sample_project / "digest.yaml").write_text("title: Renamed Digest\nbase_url: https://example.org/\nyear: 2025\n", encoding="utf-8")
+    # The build stops itself after writing `halfway` files of the new site (STOP_AFTER_ENV), so the kill
+    # lands mid-write every time, whatever the machine's speed.
+    build = subprocess.Popen(
+        [sys.executable, "-m", "generator", "build", "--quiet"], cwd=sample_project, env=os.environ | {STOP_AFTER_ENV: str(halfway)}
+    )
+    try:
+        _, status = os.waitpid(build.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), "the build ended instead of stopping mid-write"
+        [staging] = staging_folders(sample_project)
+        written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file() and p.name != MARKER)
+        assert written == site_files[:halfway]  # files are written in path order: the first half, no more
+        assert snapshot(site) == before  # the old site is untouched while the new one is being written
+        build.send_signal(signal.SIGKILL)
+        build.wait(timeout=30)
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait(timeout=30)
+    assert build.returncode == -signal.SIGKILL
+
+    assert snapshot(site) == before  # whole and byte-identical
+    assert staging_folders(sample_project) == [staging]  # the half-written folder is left beside it...
+
+    again = digest("build", "--quiet", cwd=sample_project)
+    assert again.returncode == 0, again.stderr
+    assert staging_folders(sample_project) == []  # ...and the next build removes it
+    assert "<title>Renamed Digest</title>" in (site / "index.html").read_text(encoding="utf-8")
+    assert [p.name for p in sample_project.iterdir() if p.name.startswith(".site.")] == []
+
+
+def test_a_failed_build_leaves_the_previous_site_as_it_was(sample_project: Path) -> None:
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    before = snapshot(sample_project / "site")
+    (sample_project / "digest.yaml").write_text("title: No Year\n", encoding="utf-8")  # every dump now fails
+    result = digest("build", cwd=sample_project)
+    assert result.returncode == 1
+    assert "left as it was" in result.stderr
+    assert snapshot(sample_project / "site") == before
+
+
+def test_a_build_deletes_nothing_outside_its_output_folder(sample_project: Path) -> None:
+    (sample_project / "notes.txt").write_text("mine\n", encoding="utf-8")
+    (sample_project / ".site.new-notes").mkdir()  # looks like staging, is not ours: no marker
+    (sample_project / ".site.new-notes" / "draft.md").write_text("keep me\n", encoding="utf-8")
+    live = sample_project / f".site.new-{os.getpid()}-busy"  # a staging folder of a build still running
+    live.mkdir()
+    (live / MARKER).write_bytes(MARKER_TEXT)
+    (sample_project / "content" / "pages").mkdir()
+    (sample_project / "content" / "pages" / "README").write_text("not a page\n", encoding="utf-8")
+    before = snapshot(sample_project, skip=sample_project / "site")
+
+    for _ in range(2):  # a first build, then a rebuild that replaces the site
+        result = digest("build", "--quiet", cwd=sample_project)
+        assert result.returncode == 0, result.stderr
+    assert snapshot(sample_project, skip=sample_project / "site") == before
+
+
+def test_it_refuses_an_output_folder_it_did_not_make_unless_forced(sample_project: Path) -> None:
+    public = sample_project / "public"
+    public.mkdir()
+    (public / "thesis.tex").write_text("years of work\n", encoding="utf-8")
+    result = digest("build", "--out", "public", cwd=sample_project)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--out: error: the output folder holds files paper-digest did not make" in result.stderr
+    assert "--force" in result.stderr
+    assert (public / "thesis.tex").read_text(encoding="utf-8") == "years of work\n"
+    assert sorted(p.name for p in public.iterdir()) == ["thesis.tex"]
+
+    forced = digest("build", "--out", "public", "--force", "--quiet", cwd=sample_project)
+    assert forced.returncode == 0, forced.stderr
+    assert (public / "index.html").is_file() and (public / MARKER).is_file()
+    assert not (public / "thesis.tex").exists()
+    assert digest("build", "--out", "public", "--quiet", cwd=sample_project).returncode == 0  # now it is ours
+
+
+def test_a_site_caught_between_the_two_renames_is_put_back(tmp_path: Path) -> None:
+    # Where the atomic exchange is unavailable the swap is two renames; a kill between them leaves the
+    # previous site in .site.old-<pid>-*/site and no site/. The next build puts it back before anything else.
+    output = tmp_path / "site"
+    retired = tmp_path / ".site.old-999999999-x" / "site"
+    retired.mkdir(parents=True)
+    (retired / MARKER).write_bytes(MARKER_TEXT)
+    (retired / "index.html").write_text("previous\n", encoding="utf-8")
+    clean_stale_staging(output)
+    assert (output / "index.html").read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
