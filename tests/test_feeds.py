@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
@@ -20,6 +21,8 @@ from generator.build import build_site
 from generator.config import Config, load_config, with_overrides
 from generator.feeds import FeedSettings, feed_files
 from generator.model import Appearance, Day, Paper, Site, Topic, TopicMatch
+
+from .conftest import SEEDS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (\+0000|GMT)$")
@@ -214,8 +217,21 @@ def build_files(project: Path, **overrides: object) -> tuple[dict[str, bytes], C
     return result.files, config
 
 
-def test_sample_build_feeds_pass_the_validator_rules(sample_project: Path) -> None:
-    files, config = build_files(sample_project)
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes], Config]:
+    """The seed dumps built once for the tests below that only read the result."""
+    project = tmp_path_factory.mktemp("sample")
+    dumps = project / "content" / "dumps"
+    dumps.mkdir(parents=True)
+    for seed in sorted(SEEDS.iterdir()):
+        shutil.copy(seed, dumps / seed.name)
+    (project / "digest.yaml").write_text("title: Feeds & Co\nbase_url: https://example.org/digest/\nyear: 2025\n", encoding="utf-8")
+    files, config = build_files(project)
+    return project, files, config
+
+
+def test_sample_build_feeds_pass_the_validator_rules(sample_build: tuple[Path, dict[str, bytes], Config]) -> None:
+    _, files, config = sample_build
     for required in ("feed.xml", "atom.xml", "feed.json", "daily.xml", "daily.atom.xml", "daily.json", "feeds.opml"):
         assert required in files
     check_all_feeds(files, config.base_url)
@@ -239,8 +255,8 @@ def test_feed_items_are_the_newest_papers_up_to_feed_limit(sample_project: Path)
     assert 0 < len(days) <= 4
 
 
-def test_daily_feed_lists_each_days_new_papers(sample_project: Path) -> None:
-    files, config = build_files(sample_project)
+def test_daily_feed_lists_each_days_new_papers(sample_build: tuple[Path, dict[str, bytes], Config]) -> None:
+    _, files, config = sample_build
     papers = json.loads(files["papers.json"])["papers"]
     by_day: dict[str, list[str]] = {}
     for paper in papers:
@@ -397,8 +413,8 @@ def test_duplicate_paper_ids_never_give_duplicate_guids() -> None:
     assert len(feedparser.parse(files["feed.xml"]).entries) == 1
 
 
-def test_feeds_are_byte_for_byte_deterministic(sample_project: Path) -> None:
-    first, _ = build_files(sample_project)
-    second, _ = build_files(sample_project)
+def test_feeds_are_byte_for_byte_deterministic(sample_build: tuple[Path, dict[str, bytes], Config]) -> None:
+    project, first, _ = sample_build
+    second, _ = build_files(project)
     feeds = [p for p in first if p.endswith((".xml", ".json", ".opml"))]
     assert feeds and all(first[p] == second[p] for p in feeds)
