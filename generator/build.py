@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import export, feeds, ingest, pages, search, sitemap
+from . import export, feeds, ingest, pages, parallel_render, search, sitemap, topics
 from .assemble import assemble
 from .config import Config
 from .dedupe import dedupe
 from .model import ContentPage, Entry, Site
 from .problems import Problem, Severity
-from .render import Renderer, SiteInfo, plan_pages, render_pages, theme_dirs
+from .progress import Progress, no_progress
+from .render import Renderer, SiteInfo, plan_pages, theme_dirs
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class BuildResult:
     problems: tuple[Problem, ...]
     stats: BuildStats
     site: Site
+    fatal: bool = False  # an input the whole site depends on (topics.yaml, a content page in every menu) is broken: write nothing
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -53,7 +55,7 @@ class Timer:
 
 def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> SiteInfo:
     in_menu = sorted((page.nav, page.slug, page.title) for page in content_pages if page.nav is not None)
-    nav = (("Archive", "archive/"), ("Search", "search/"), *((title, slug + "/") for _, slug, title in in_menu))
+    nav = (("Topics", "topics/"), ("Archive", "archive/"), ("Search", "search/"), *((title, slug + "/") for _, slug, title in in_menu))
     return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author, nav=nav)
 
 
@@ -61,7 +63,7 @@ def build_site(
     config: Config,
     project_root: Path,
     cache: ingest.ParseCache | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress = no_progress,
     make_renderer: Callable[[list[Path], SiteInfo], Renderer] = Renderer,
 ) -> BuildResult:
     """Run the whole pipeline over the content folder and return every output file as bytes.
@@ -71,6 +73,7 @@ def build_site(
     """
     timer = Timer()
     problems: list[Problem] = []
+    progress("read")
     dumps, found_problems = ingest.discover(config.content_dir)
     problems.extend(found_problems)
     entries: list[Entry] = []
@@ -79,14 +82,20 @@ def build_site(
         if not any(p.severity is Severity.ERROR for p in result.problems):
             entries.extend(result.entries)
     timer.lap("read")
-    if progress:
-        progress("read")
+    progress("dedupe")
 
     deduped = dedupe(entries, config.dedupe)
     timer.lap("dedupe")
+    progress("topics")
 
-    site_model = assemble(deduped.papers, config)
+    taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir)
+    problems.extend(taxonomy_problems)
+    papers = topics.classify_papers(deduped.papers, taxonomy) if taxonomy else deduped.papers
+    timer.lap("topics")
+
+    site_model = assemble(papers, config, taxonomy.site_topics if taxonomy else ())
     timer.lap("assemble")
+    progress("render")
 
     content_pages, page_problems = pages.load_pages(config.content_dir, config.base_path)
     problems.extend(page_problems)
@@ -94,7 +103,9 @@ def build_site(
 
     renderer = make_renderer(theme_dirs(config.theme, project_root), site_info(config, content_pages))
     files = renderer.static_files()
-    files.update(render_pages(plan_pages(site_model), renderer))
+    specs = list(plan_pages(site_model, config.page_size))
+    files.update(parallel_render.render_all(specs, renderer, lambda done, total: progress("render", done, total)))
+    progress("exports")
     files["papers.json"] = export.papers_json(site_model)
     files[search.INDEX_PATH] = search.index_json(site_model)
     files[".nojekyll"] = b""
@@ -112,4 +123,5 @@ def build_site(
         files=len(files),
         seconds=timer.seconds,
     )
-    return BuildResult(dict(sorted(files.items())), tuple(problems), stats, site_model)
+    broken_page = any(p.severity is Severity.ERROR for p in page_problems)
+    return BuildResult(dict(sorted(files.items())), tuple(problems), stats, site_model, fatal=taxonomy is None or broken_page)

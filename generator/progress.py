@@ -8,13 +8,25 @@ elapsed time ticking.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol, TextIO
 
 BAR_WIDTH = 24
 REDRAW_SECONDS = 0.1
+
+
+class Progress(Protocol):
+    """What build_site reports: the phase it starts, and within a phase how far it got."""
+
+    def __call__(self, phase: str, done: int = 0, total: int = 0) -> None: ...
+
+
+def no_progress(phase: str, done: int = 0, total: int = 0) -> None:
+    """The default: builds run silently."""
 
 
 def wants_bar(stream: TextIO, quiet: bool) -> bool:
@@ -89,3 +101,14 @@ class ProgressBar:
                 self.stream.write("\r" + " " * self._drawn + "\r")
                 self.stream.flush()
                 self._drawn = 0
+
+
+@contextmanager
+def build_progress(quiet: bool, stream: TextIO | None = None) -> Iterator[Progress]:
+    """The progress callback for one build: a bar on a terminal, nothing otherwise."""
+    stream = stream or sys.stderr
+    if not wants_bar(stream, quiet):
+        yield no_progress
+        return
+    with ProgressBar(stream) as bar:
+        yield bar
