@@ -156,3 +156,6 @@ def test_pages_advertise_the_feeds_for_autodiscovery(grown: tuple[BuildResult, B
         assert set(parser.feeds) == {"application/rss+xml", "application/atom+xml", "application/feed+json"}
         for href in parser.feeds.values():
             assert href.startswith("/digest/") and href.removeprefix("/digest/") in files
+    footer = files["index.html"].decode("utf-8").split('class="site-footer"', 1)[1]
+    for feed in ("feed.xml", "atom.xml", "feed.json", "daily.xml", "feeds.opml"):
+        assert f'href="/digest/{feed}"' in footer and feed in files
