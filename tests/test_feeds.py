@@ -343,6 +343,11 @@ def test_an_empty_digest_gives_valid_empty_feeds(tmp_path: Path) -> None:
         assert parsed.bozo == 0 and parsed.entries == [] and parsed.feed.title
     assert all(json.loads(files[p])["items"] == [] for p in json_paths(files))
 
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    built, config = build_files(tmp_path)
+    check_all_feeds(built, config.base_url)
+    assert feedparser.parse(built["feed.xml"]).entries == []
+
 
 HOSTILE_TITLE = "<script>alert('x')</script> & Tom\x01 <b>bold</b>\ufffe end"
 HOSTILE_ABSTRACT = "First <img src=x onerror=alert(1)> & [a link](/relative) \x01\x08\x7f\x9f\ufffe\uffff.\n\nSecond paragraph."
