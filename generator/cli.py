@@ -12,7 +12,7 @@ from . import __version__, ingest, output, serve, topics, watch
 from .build import BuildResult, build_site
 from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
 from .incremental import RebuildSession
-from .problems import Problem, Severity, UserError
+from .problems import Problem, Severity, UserError, as_seen_from
 from .progress import build_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -83,11 +83,12 @@ def project_root_of(args: argparse.Namespace) -> Path:
     return args.config.parent if args.config else Path.cwd()
 
 
-def report(problems: Sequence[Problem], quiet: bool) -> None:
+def report(problems: Sequence[Problem], quiet: bool, content_dir: Path | None = None) -> None:
+    """Print problems, content files' paths shown from the current folder so they can be opened as printed."""
     for problem in problems:
         if quiet and problem.severity is not Severity.ERROR:
             continue
-        print(problem.format(), file=sys.stderr)
+        print(as_seen_from(problem, Path.cwd(), content_dir).format(), file=sys.stderr)
 
 
 def as_skipped(problems: Sequence[Problem]) -> list[Problem]:
@@ -132,10 +133,10 @@ def command_build(args: argparse.Namespace) -> int:
     with build_progress(args.quiet) as progress:
         result = build_site(config, root, progress=progress)
     if build_failed(result, args.strict):
-        report(result.problems, args.quiet)
+        report(result.problems, args.quiet, config.content_dir)
         print("digest: build failed; the output folder was left as it was", file=sys.stderr)
         return EXIT_FAILED
-    report(as_skipped(result.problems), args.quiet)
+    report(as_skipped(result.problems), args.quiet, config.content_dir)
     try:
         with build_progress(args.quiet) as progress:
             progress("write")
@@ -187,8 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except UserError as exc:
-        for problem in exc.problems:
-            print(problem.format(), file=sys.stderr)
+        report(exc.problems, quiet=False)
         return exc.exit_code
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)

@@ -34,7 +34,7 @@ def discover(content_dir: Path) -> tuple[list[DumpFile], list[Problem]]:
     found: list[DumpFile] = []
     problems: list[Problem] = []
     if not dumps_dir.is_dir():
-        return found, [warning(str(dumps_dir), None, "no dumps folder", f"put dump files in {dumps_dir}/")]
+        return found, [warning(DUMPS_FOLDER, None, "no dumps folder", f"put dump files in {dumps_dir}/")]
     for path in sorted(p for p in dumps_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(content_dir)
         if any(is_ignored_name(part) for part in relative.parts):

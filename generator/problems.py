@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 
 class Severity(StrEnum):
@@ -27,6 +30,24 @@ class Problem:
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
+
+
+def as_seen_from(problem: Problem, cwd: Path, content_dir: Path | None = None) -> Problem:
+    """The problem with a path the user can open from cwd.
+
+    Problems in content files carry paths relative to the content folder (as papers.json does);
+    a flag ('--out') stays as it is.
+    """
+    if not problem.path or problem.path.startswith("-"):
+        return problem
+    path = Path(problem.path)
+    if not path.is_absolute():
+        if content_dir is None:
+            return problem
+        path = content_dir / path
+    path, here = Path(os.path.abspath(path)), Path(os.path.abspath(cwd))
+    shown = path.relative_to(here).as_posix() if path.is_relative_to(here) else str(path)
+    return dataclasses.replace(problem, path=shown)
 
 
 def error(path: str, line: int | None, message: str, hint: str = "") -> Problem:

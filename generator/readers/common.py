@@ -13,6 +13,11 @@ FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+# Ten times the longest arXiv abstract: anything longer is not a title or an abstract but a broken file,
+# and would bloat every page, feed and export it landed in.
+PARAGRAPH_MAX = 20_000
+
+
 def drop_unshowable(text: str) -> str:
     return UNSHOWABLE.sub("", text)
 

@@ -16,7 +16,7 @@ from typing import Any
 from ..model import Entry
 from ..problems import Problem, error, warning
 from . import ParseResult
-from .common import FILE_DATE, decode_text, drop_unshowable
+from .common import FILE_DATE, PARAGRAPH_MAX, decode_text, drop_unshowable
 
 ARXIV_VERSION = re.compile(r"v\d+$")
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}")
@@ -143,6 +143,9 @@ def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int
     title = _clean(paper.get("title")) or _clean(item.get("title"))
     if not title:
         return None, warning(source, line, "a paper with no title", "skipped")
+    abstract = _clean(paper.get("summary"))
+    if (longest := max(len(title), len(abstract))) > PARAGRAPH_MAX:
+        return None, warning(source, line, f"a paper whose title or summary runs to {longest:,} characters", "skipped; is the file damaged?")
     listed_authors = paper.get("authors")
     authors = tuple(
         name
@@ -156,7 +159,7 @@ def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int
             date=date,
             rank=rank,
             title=title,
-            abstract=_clean(paper.get("summary")),
+            abstract=abstract,
             source=source,
             line=line,
             arxiv_id=normalize_arxiv_id(paper.get("id")),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..model import Entry
 from ..problems import Problem, error, warning
 from . import ParseResult
-from .common import decode_text, resolve_date
+from .common import PARAGRAPH_MAX, decode_text, resolve_date
 
 BOILERPLATE = frozenset(
     line.casefold()
@@ -106,7 +106,7 @@ def read_text_dump(data: bytes, source: str, default_year: int | None) -> ParseR
         return ParseResult((), (problem,))
     paragraphs = split_paragraphs(text)
     if not paragraphs:
-        return ParseResult((), (error(source, None, "the dump is empty", "export the daily papers page into it"),))
+        return ParseResult((), (error(source, 1, "the dump is empty", "export the daily papers page into it"),))
 
     problems: list[Problem] = []
     day_index = None
@@ -185,6 +185,10 @@ def _pair_titles_and_abstracts(body: list[Paragraph], date: dt.date, source: str
         title, abstract_parts = None, []
 
     for index, paragraph in enumerate(body):
+        if len(paragraph.text) > PARAGRAPH_MAX:
+            message = f"a paragraph of {len(paragraph.text):,} characters is not a title or an abstract"
+            problems.append(warning(source, paragraph.line, message, "skipped; is the file damaged?"))
+            continue
         following = body[index + 1].text if index + 1 < len(body) else None
         if title is None:
             if looks_like_abstract(paragraph.text):
