@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,36 @@ def days_by_month(site: Site) -> tuple[tuple[dt.date, tuple[Day, ...]], ...]:
     return tuple((month, tuple(days)) for month, days in months.items())
 
 
-def plan_pages(site: Site) -> Iterable[PageSpec]:
+def topic_days(papers: Sequence[Paper], slug: str) -> tuple[tuple[dt.date, tuple[tuple[Paper, tuple[str, ...]], ...]], ...]:
+    """A topic's papers grouped by the day they were first seen, newest day first, each with the phrases that put it there."""
+    groups: dict[dt.date, list[tuple[Paper, tuple[str, ...]]]] = {}
+    for paper in papers:
+        phrases = next((match.phrases for match in paper.topics if match.slug == slug), ())
+        groups.setdefault(paper.first_seen, []).append((paper, phrases))
+    return tuple((date, tuple(groups[date])) for date in sorted(groups, reverse=True))
+
+
+def plan_topic_pages(site: Site, page_size: int) -> Iterable[PageSpec]:
+    """The topics index, each topic's pages (page_size papers each) and its Markdown mirror."""
+    counts = topic_counts(site)
+    yield PageSpec("topics/index.html", "topics.html", (("topics", counts), ("paper_count", len(site.papers))))
+    for topic, _ in counts:
+        papers = tuple(paper for paper in site.papers if any(match.slug == topic.slug for match in paper.topics))
+        chunks = [papers[start : start + page_size] for start in range(0, len(papers), page_size)] or [()]
+        for number, chunk in enumerate(chunks, start=1):
+            values = (
+                ("topic", topic),
+                ("days", topic_days(chunk, topic.slug)),
+                ("total", len(papers)),
+                ("page", number),
+                ("pages", len(chunks)),
+            )
+            yield PageSpec(urls.file_for(urls.topic_dir(topic.slug, number)), "topic.html", values)
+        whole = (("topic", topic), ("days", topic_days(papers, topic.slug)), ("total", len(papers)))
+        yield PageSpec(urls.topic_markdown(topic.slug), "topic.md", whole)
+
+
+def plan_pages(site: Site, page_size: int = 50) -> Iterable[PageSpec]:
     papers_by_id = {paper.id: paper for paper in site.papers}
     days_summary = tuple((day.date, len(day.new), len(day.returning)) for day in site.days)
     latest = tuple((day, *papers_on(day, papers_by_id)) for day in site.days[:LATEST_DAYS_ON_HOME])
@@ -159,6 +188,7 @@ def plan_pages(site: Site) -> Iterable[PageSpec]:
     for paper in site.papers:
         names = tuple((match.slug, topic_names.get(match.slug, match.slug)) for match in paper.topics)
         yield PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper), ("topic_names", names)))
+    yield from plan_topic_pages(site, page_size)
 
 
 def render_pages(specs: Iterable[PageSpec], renderer: Renderer) -> dict[str, bytes]:
