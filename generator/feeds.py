@@ -111,9 +111,9 @@ def day_item_id(date: dt.date) -> str:
     return stable_id("day:" + date.isoformat())
 
 
-def feed_id(site: Site, channel_key: str) -> str:
+def feed_id(link: urls.Urls, channel_key: str) -> str:
     """A feed's Atom id: its site's host and path without the scheme, so http -> https keeps it."""
-    base = site.base_url.split("://", 1)[-1]
+    base = link.base_url.split("://", 1)[-1]
     return stable_id(f"feed:{base}{channel_key}")
 
 
@@ -123,6 +123,10 @@ def rfc822(date: dt.date) -> str:
 
 def rfc3339(date: dt.date) -> str:
     return f"{date.isoformat()}T00:00:00Z"
+
+
+def site_urls(site: Site) -> urls.Urls:
+    return urls.Urls(site.base_url if site.base_url.endswith("/") else site.base_url + "/")
 
 
 def absolute(link: urls.Urls, location: str) -> str:
@@ -196,7 +200,7 @@ def unique(items: Iterable[FeedItem], limit: int) -> tuple[FeedItem, ...]:
 
 def channels(site: Site, settings: FeedSettings) -> tuple[Channel, ...]:
     """Every feed of the site: the whole digest, the daily digest, then one per topic."""
-    link = urls.Urls(site.base_url)
+    link = site_urls(site)
     title = one_line(site.title) or GENERATOR
     description = one_line(site.description) or title
     home = link.absolute("")
@@ -278,12 +282,12 @@ def rss(channel: Channel, link: urls.Urls) -> bytes:
     return xml_bytes(root)
 
 
-def atom(channel: Channel, link: urls.Urls, site: Site, settings: FeedSettings) -> bytes:
+def atom(channel: Channel, link: urls.Urls, settings: FeedSettings) -> bytes:
     # ElementTree cannot mix a default namespace with plain attribute names, so declare it by hand.
     root = ET.Element("feed", {"xmlns": ATOM_NS})
     sub(root, "title", channel.title, type="text")
     sub(root, "subtitle", channel.description, type="text")
-    sub(root, "id", feed_id(site, channel.key))
+    sub(root, "id", feed_id(link, channel.key))
     sub(root, "updated", rfc3339(channel.updated or EPOCH))
     sub(root, "link", href=absolute(link, channel.paths.atom), rel="self", type="application/atom+xml")
     sub(root, "link", href=channel.home, rel="alternate", type="text/html")
@@ -367,12 +371,12 @@ def outline(parent: ET.Element, channel: Channel, link: urls.Urls) -> None:
 
 def feed_files(site: Site, settings: FeedSettings) -> dict[str, bytes]:
     """Every feed file of the site, keyed by its path relative to the site root."""
-    link = urls.Urls(site.base_url)
+    link = site_urls(site)
     feeds = channels(site, settings)
     files: dict[str, bytes] = {}
     for channel in feeds:
         files[channel.paths.rss] = rss(channel, link)
-        files[channel.paths.atom] = atom(channel, link, site, settings)
+        files[channel.paths.atom] = atom(channel, link, settings)
         files[channel.paths.json] = json_feed(channel, link, settings)
     files["feeds.opml"] = opml(feeds, link, site, settings)
     return files
