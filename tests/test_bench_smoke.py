@@ -1,0 +1,105 @@
+"""The benchmark runs and reports every phase; parallel rendering changes no byte; the progress bar shows only on a terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.corpus import make_entries, write_text_dumps
+
+from generator.build import build_site, site_info
+from generator.config import load_config
+from generator.parallel_render import render_all
+from generator.progress import ProgressBar, build_progress, format_line, no_progress, wants_bar
+from generator.render import Renderer, plan_pages, theme_dirs
+
+REPO_ROOT = Path(__file__).parent.parent
+
+
+def test_bench_prints_every_phase_for_a_small_corpus(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--sizes", "300", "--repeats", "1", "--workdir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr
+    rows = {line.split("  ")[0].strip() for line in finished.stdout.splitlines()}
+    for row in ("entries", "read", "dedupe", "topics", "render", "write", "total build", "pages / s", "peak memory", "one-dump rebuild"):
+        assert row in rows, f"no {row!r} row in:\n{finished.stdout}"
+    assert "sample content" in finished.stdout
+    rebuild = next(line for line in finished.stdout.splitlines() if line.startswith("one-dump rebuild"))
+    assert rebuild.split()[-1] == "s", f"the one-dump rebuild was not timed: {rebuild!r}\n{finished.stdout}"
+
+
+def test_corpus_maker_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    first, again, other = make_entries(400, seed=7), make_entries(400, seed=7), make_entries(400, seed=8)
+    assert first == again
+    assert first != other
+    assert len(first) == 400
+    one = write_text_dumps(first, tmp_path / "one")
+    two = write_text_dumps(again, tmp_path / "two")
+    assert [p.name for p in one] == [p.name for p in two]
+    assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+
+
+def test_parallel_rendering_gives_the_serial_bytes(corpus_project: Path) -> None:
+    config, problems = load_config(corpus_project / "digest.yaml", corpus_project)
+    assert not problems
+    site = build_site(config, corpus_project).site
+    renderer = Renderer(theme_dirs(config.theme, corpus_project), site_info(config))
+    # Every kind of page, and enough paper pages that each worker gets a share of them.
+    specs = list(plan_pages(site, config.page_size))[:900]
+    serial = render_all(specs, renderer, workers=1)
+    parallel = render_all(specs, renderer, workers=3)
+    assert list(parallel) == list(serial)
+    assert parallel == serial
+    assert len({spec.template for spec in specs}) >= 5
+
+
+def test_the_bar_draws_on_a_terminal_and_erases_itself() -> None:
+    controller, terminal = pty.openpty()
+    try:
+        with os.fdopen(terminal, "w", encoding="utf-8", closefd=False) as stream:
+            assert wants_bar(stream, quiet=False)
+            assert not wants_bar(stream, quiet=True)
+            bar = ProgressBar(stream, delay=0.0)
+            bar("render", 300, 1200)
+            bar.draw()
+            bar.close()
+        shown = os.read(controller, 4096).decode()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert "render" in shown and "[######" in shown and "300/1200" in shown
+    assert shown.endswith("\r"), "the bar must leave the cursor at the start of a cleared line"
+
+
+def test_no_bar_before_the_delay_nor_off_a_terminal(tmp_path: Path) -> None:
+    log = (tmp_path / "log.txt").open("w+", encoding="utf-8")
+    assert not wants_bar(log, quiet=False)
+    with build_progress(quiet=False, stream=log) as progress:
+        assert progress is no_progress
+    bar = ProgressBar(log, delay=60.0)
+    bar("read")
+    bar.draw()
+    bar.close()
+    log.seek(0)
+    assert log.read() == ""
+
+
+def test_format_line_fills_the_bar_in_proportion() -> None:
+    assert format_line("render", 0, 10, 1.0).count("#") == 0
+    assert format_line("render", 5, 10, 1.0).count("#") == 12
+    assert format_line("render", 10, 10, 1.0).count("#") == 24
+    assert "[" not in format_line("dedupe", 0, 0, 2.5)
+
+
+def test_cli_build_prints_no_bar_when_stderr_is_a_pipe(sample_project: Path) -> None:
+    finished = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=sample_project, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 0, finished.stderr
+    assert "\r" not in finished.stderr and "\r" not in finished.stdout
