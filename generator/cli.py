@@ -7,13 +7,16 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, ingest, output, serve, topics, watch
+from . import __version__, ingest, output, topics
 from .build import BuildResult, build_site
 from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
-from .incremental import RebuildSession
 from .problems import Problem, Severity, UserError, as_seen_from
 from .progress import build_progress
+
+if TYPE_CHECKING:
+    from .incremental import RebuildSession
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -164,6 +167,9 @@ def command_topics(args: argparse.Namespace) -> int:
 
 def preview_session(args: argparse.Namespace) -> tuple[RebuildSession, Path]:
     """The rebuild session of `serve` and `watch`, after the same checks `build` makes."""
+    # Imported here, with serve and watch below: `digest build` never loads the server and watcher.
+    from .incremental import RebuildSession
+
     config = resolve_config(args)
     root = project_root_of(args)
     problem = output.check_output_dir(config.output_dir, config.content_dir, root, args.force)
@@ -173,11 +179,15 @@ def preview_session(args: argparse.Namespace) -> tuple[RebuildSession, Path]:
 
 
 def command_serve(args: argparse.Namespace) -> int:
+    from . import serve
+
     session, config_file = preview_session(args)
     return serve.run_preview(session, config_file, args.host, args.port, not args.no_reload, args.quiet)
 
 
 def command_watch(args: argparse.Namespace) -> int:
+    from . import watch
+
     session, config_file = preview_session(args)
     return watch.run_watch(session, config_file, args.quiet)
 
