@@ -82,7 +82,8 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        return ParseResult((), (error(source, exc.lineno, f"invalid JSON: {exc.msg}", "is the file truncated?"),))
+        reason = exc.msg.removesuffix(" at")  # json's messages expect a position after them
+        return ParseResult((), (error(source, exc.lineno, f"invalid JSON at column {exc.colno}: {reason}", "is the file truncated?"),))
     except RecursionError:
         return ParseResult((), (error(source, 1, "invalid JSON: nested too deeply to be a paper list", "check the export"),))
 
