@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.pages import load_pages, parse_page
 from generator.search import STOP_WORDS, words
@@ -189,3 +190,16 @@ def test_a_theme_overrides_one_template_and_one_static_file(tmp_path: Path) -> N
     assert '<nav aria-label="Site">' in home  # the rest still comes from the default theme
     assert (built / "static" / "style.css").read_text(encoding="utf-8") == "body { color: teal; }\n"
     assert (built / "static" / "search.js").read_bytes() == (REPO_ROOT / "themes" / "default" / "static" / "search.js").read_bytes()
+
+
+def test_the_pages_workflow_builds_at_the_pages_url_and_deploys_site() -> None:
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))
+    build_steps = workflow["jobs"]["build"]["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in build_steps]
+    assert "actions/configure-pages" in uses and "actions/upload-pages-artifact" in uses
+    run = next(step["run"] for step in build_steps if "digest build" in step.get("run", ""))
+    pages_step = next(step["id"] for step in build_steps if step.get("uses", "").startswith("actions/configure-pages"))
+    assert f"--base-url \"${{{{ steps.{pages_step}.outputs.base_url }}}}/\"" in run
+    assert next(step for step in build_steps if step.get("uses", "").startswith("actions/upload-pages-artifact"))["with"]["path"] == "site/"
+    assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
