@@ -111,11 +111,14 @@ class PhraseIndex(Generic[Label]):
 
     def find(self, text: str) -> list[Label]:
         """Every label whose phrase occurs in text, once per occurrence, in text order."""
-        words = [self.word(word) for word in fold(text).split()]
+        known = self._words
+        words = [known.get(word) or self.word(word) for word in fold(text).split()]
+        count = len(words)
         found: list[Label] = []
         for start, (_, starts) in enumerate(words):
             for phrase, label in starts:
-                if len(phrase) == 1 or (start + len(phrase) <= len(words) and all(phrase[i] in words[start + i][0] for i in range(1, len(phrase)))):
+                size = len(phrase)
+                if size == 1 or (start + size <= count and all(phrase[i] in words[start + i][0] for i in range(1, size))):
                     found.append(label)
         return found
 
