@@ -39,7 +39,7 @@ def check_output_dir(output: Path, content: Path, project_root: Path, force: boo
     root = project_root.resolve()
     if out == Path(out.anchor) or out == Path.home().resolve():
         return error(str(output), None, "refusing to use this folder as the output folder", "use a dedicated folder such as site/")
-    if out in (root, content_resolved) or out in content_resolved.parents or content_resolved in out.parents:
+    if out in (root, content_resolved, *root.parents, *content_resolved.parents) or content_resolved in out.parents:
         return error(
             str(output),
             None,
