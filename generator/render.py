@@ -8,7 +8,9 @@ change) need not be rendered again: the spec is the page's dependency record.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -63,6 +65,18 @@ def _markdown_renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+# A one-line text with none of these characters, not starting with a digit, +, - or =, is one plain
+# paragraph to CommonMark: it renders as <p>escaped text</p> without running the parser.
+NOT_PLAIN = re.compile(r"[\x00-\x1f\x7f\\`*_\[\]<>&!~|#]|^[\d+\-=]|^\s|\s$")
+
+
+def markdown_to_html(markdown: MarkdownIt, text: str) -> str:
+    """markdown.render(text), with a shortcut for plain one-line text (most abstracts) that gives the same bytes."""
+    if text and not NOT_PLAIN.search(text):
+        return "<p>" + html.escape(text, quote=False).replace('"', "&quot;") + "</p>\n"
+    return markdown.render(text)
+
+
 MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
 
 
@@ -88,10 +102,11 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # a Renderer lives for one build: no stat of every template on every page
         )
         markdown = _markdown_renderer()
         link = urls.Urls(site_info.base_url)
-        self.env.filters["markdown"] = lambda text: markdown.render(text or "")
+        self.env.filters["markdown"] = lambda text: markdown_to_html(markdown, text or "")
         self.env.filters["md_escape"] = markdown_escape
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
         self.env.globals.update(

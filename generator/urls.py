@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -32,14 +33,20 @@ def file_for(location: str) -> str:
     return location + "index.html" if location == "" or location.endswith("/") else location
 
 
+@functools.cache
+def base_path_of(base_url: str) -> str:
+    """The path part of the base URL, ending in '/'; cached, as every link on every page asks for it."""
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
 @dataclass(frozen=True, slots=True)
 class Urls:
     base_url: str  # absolute, ends with '/'
 
     @property
     def base_path(self) -> str:
-        path = urlsplit(self.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
+        return base_path_of(self.base_url)
 
     def url(self, location: str) -> str:
         """A root-relative URL under the base path, e.g. /repo/days/2025-03-14/."""

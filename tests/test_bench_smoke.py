@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from bench.corpus import make_entries, write_text_dumps
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bench.corpus import make_entries, write_text_dumps
 from generator.build import build_site, site_info
-from generator.config import load_config
+from generator.config import Config, load_config
+from generator.model import Site
 from generator.parallel_render import render_all
 from generator.progress import ProgressBar, build_progress, format_line, no_progress, wants_bar
-from generator.render import Renderer, plan_pages, theme_dirs
+from generator.render import Renderer, _markdown_renderer, markdown_to_html, plan_pages, theme_dirs
 
 REPO_ROOT = Path(__file__).parent.parent
 
@@ -47,11 +52,20 @@ def test_corpus_maker_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
 
 
-def test_parallel_rendering_gives_the_serial_bytes(corpus_project: Path) -> None:
-    config, problems = load_config(corpus_project / "digest.yaml", corpus_project)
+@pytest.fixture(scope="module")
+def corpus_build(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path, Site]:
+    """The JSON corpus built once for this module's tests (they only read it)."""
+    project = tmp_path_factory.mktemp("bench-corpus")
+    shutil.copytree(corpus_dir, project / "content" / "dumps")
+    (project / "digest.yaml").write_text("title: Corpus Digest\nbase_url: https://example.org/\n", encoding="utf-8")
+    config, problems = load_config(project / "digest.yaml", project)
     assert not problems
-    site = build_site(config, corpus_project).site
-    renderer = Renderer(theme_dirs(config.theme, corpus_project), site_info(config))
+    return config, project, build_site(config, project).site
+
+
+def test_parallel_rendering_gives_the_serial_bytes(corpus_build: tuple[Config, Path, Site]) -> None:
+    config, project, site = corpus_build
+    renderer = Renderer(theme_dirs(config.theme, project), site_info(config))
     # Every kind of page, and enough paper pages that each worker gets a share of them.
     specs = list(plan_pages(site, config.page_size))[:900]
     serial = render_all(specs, renderer, workers=1)
@@ -103,3 +117,18 @@ def test_cli_build_prints_no_bar_when_stderr_is_a_pipe(sample_project: Path) -> 
     finished = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=sample_project, capture_output=True, text=True, timeout=60)
     assert finished.returncode == 0, finished.stderr
     assert "\r" not in finished.stderr and "\r" not in finished.stdout
+
+
+MARKDOWN_ALPHABET = st.sampled_from([*list("aZ09 .,;:()%/'\"\\`*_[]<>&!~|#-+=\n\t\r\x00\x0b"), "é", "\xa0", "\u2028", "&amp;", "1. ", "# ", "  "])
+COMMONMARK = _markdown_renderer()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(MARKDOWN_ALPHABET, max_size=30).map("".join))
+def test_the_plain_text_shortcut_renders_what_commonmark_renders(text: str) -> None:
+    assert markdown_to_html(COMMONMARK, text) == COMMONMARK.render(text)
+
+
+def test_the_plain_text_shortcut_matches_commonmark_on_every_corpus_abstract(corpus_build: tuple[Config, Path, Site]) -> None:
+    for paper in corpus_build[2].papers:
+        assert markdown_to_html(COMMONMARK, paper.abstract) == COMMONMARK.render(paper.abstract), paper.id
