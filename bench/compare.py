@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -73,12 +74,22 @@ class Contender:
 @dataclass(frozen=True, slots=True)
 class Timing:
     name: str
-    runs: tuple[float, ...]
+    runs: tuple[float, ...]  # wall seconds
+    cpu: tuple[float, ...]  # user + system seconds of the process and its children: what load on the machine inflates least
     files: int  # files in the output after the last run
 
     @property
     def best(self) -> float:
         return min(self.runs)
+
+    @property
+    def best_cpu(self) -> float:
+        return min(self.cpu)
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def extract_corpus(target: Path) -> Path:
@@ -183,15 +194,17 @@ def count_files(folder: Path) -> int:
 
 
 def time_contender(contender: Contender, repeats: int) -> Timing:
-    runs = []
+    runs, cpu = [], []
     for _ in range(repeats):
         shutil.rmtree(contender.output, ignore_errors=True)
+        cpu_before = children_cpu_seconds()
         started = time.perf_counter()
         finished = subprocess.run(contender.argv, cwd=contender.cwd, capture_output=True, text=True)
         runs.append(time.perf_counter() - started)
+        cpu.append(children_cpu_seconds() - cpu_before)
         if finished.returncode != 0:
             raise RuntimeError(f"{contender.name} failed ({finished.returncode}):\n{finished.stderr[-2000:]}")
-    return Timing(contender.name, tuple(runs), count_files(contender.output))
+    return Timing(contender.name, tuple(runs), tuple(cpu), count_files(contender.output))
 
 
 def contenders(workdir: Path) -> tuple[list[Contender], list[str], int]:
@@ -218,11 +231,13 @@ def contenders(workdir: Path) -> tuple[list[Contender], list[str], int]:
 def format_report(timings: Sequence[Timing], papers: int) -> str:
     ours = next(t for t in timings if t.name == "paper-digest")
     lines = [f"side by side: {papers} papers of the JSON corpus, full build from a cold process, best of {len(ours.runs)}"]
-    lines.append(f"  {'generator':<13} {'best s':>8} {'runs s':<26} {'files':>6}  ours / theirs")
+    lines.append(f"  {'generator':<13} {'wall s':>8} {'cpu s':>8} {'files':>6}  {'ours/theirs wall':>16} {'cpu':>6}  wall runs")
     for timing in timings:
         runs = " ".join(f"{r:.2f}" for r in timing.runs)
-        ratio = "" if timing is ours else f"{ours.best / timing.best:.2f}x"
-        lines.append(f"  {timing.name:<13} {timing.best:8.3f} {runs:<26} {timing.files:6d}  {ratio}")
+        wall = "" if timing is ours else f"{ours.best / timing.best:.2f}x"
+        cpu = "" if timing is ours else f"{ours.best_cpu / timing.best_cpu:.2f}x"
+        lines.append(f"  {timing.name:<13} {timing.best:8.3f} {timing.best_cpu:8.3f} {timing.files:6d}  {wall:>16} {cpu:>6}  {runs}")
+    lines.append(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch under load)")
     return "\n".join(lines)
 
 
