@@ -78,31 +78,38 @@ class PageMemo:
         self._current = {}
 
 
-def template_fingerprint(theme_folders: list[Path], env: jinja2.Environment) -> str:
-    """Everything a page's bytes depend on besides its spec: template sources and plain globals."""
-    digest = hashlib.sha256()
+def theme_fingerprint(theme_folders: list[Path], site_info: SiteInfo) -> str:
+    """The template sources (paths and bytes) and the site values every page shows."""
+    digest = hashlib.sha256(repr(site_info).encode())
     for folder in theme_folders:
         templates = folder / "templates"
         for path in sorted(p for p in templates.rglob("*") if p.is_file()):
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    plain_globals = sorted((name, repr(value)) for name, value in env.globals.items() if not callable(value))
-    digest.update(repr(plain_globals).encode())
-    digest.update(repr(sorted(env.filters)).encode())
+            digest.update(b"\0" + str(path).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def environment_fingerprint(theme: str, env: jinja2.Environment) -> str:
+    """The theme's fingerprint plus the plain globals and filter names the build gave the environment."""
+    plain_globals = sorted((name, repr(value)) for name, value in env.globals.items() if not callable(value))
+    return hashlib.sha256(f"{theme}\0{plain_globals!r}\0{sorted(env.filters)!r}".encode()).hexdigest()
 
 
 class CachingRenderer(Renderer):
     """A Renderer that returns last build's bytes for a page whose spec and templates are unchanged."""
 
-    def __init__(self, theme_folders: list[Path], site_info: SiteInfo, memo: PageMemo) -> None:
+    def __init__(self, theme_folders: list[Path], site_info: SiteInfo, memo: PageMemo, theme: str) -> None:
         super().__init__(theme_folders, site_info)
         self._memo = memo
+        self.theme = theme  # theme_fingerprint of the templates this environment compiles
         self._fingerprint: str | None = None
 
+    def next_build(self) -> None:
+        self._fingerprint = None
+
     def render(self, spec: PageSpec) -> bytes:
-        # Computed at the first render, after build_site has set any globals it adds.
+        # Computed at the first render of a build, after build_site has set any globals it adds.
         if self._fingerprint is None:
-            self._fingerprint = template_fingerprint(self.theme_folders, self.env)
+            self._fingerprint = environment_fingerprint(self.theme, self.env)
         cached = self._memo.lookup(spec, self._fingerprint)
         if cached is not None:
             return cached
@@ -145,9 +152,22 @@ class RebuildSession:
         self.config: Config | None = None
         self.written_files: Mapping[str, bytes] | None = None  # None until this session wrote the output once
         self.last_result: BuildResult | None = None
+        self._renderer_in_use: CachingRenderer | None = None
 
     def _renderer(self, theme_folders: list[Path], site_info: SiteInfo) -> Renderer:
-        return CachingRenderer(theme_folders, site_info, self.memo)
+        """The last build's renderer while its templates and site values are unchanged: its compiled templates stay valid.
+
+        Any change to a template file, or a template added or removed in any theme
+        folder, gives a fresh Jinja environment (Jinja's own reload check would not
+        notice an override added in front of a cached template).
+        """
+        theme = theme_fingerprint(theme_folders, site_info)
+        reusable = self._renderer_in_use
+        if reusable is None or reusable.theme != theme:
+            reusable = CachingRenderer(theme_folders, site_info, self.memo, theme)
+        reusable.next_build()
+        self._renderer_in_use = reusable
+        return reusable
 
     def config_now(self) -> tuple[Config | None, tuple[Problem, ...]]:
         try:
@@ -168,7 +188,7 @@ class RebuildSession:
         if result is None or is_broken(problems, self.strict):
             self.memo.abandon()
             return RebuildOutcome(False, problems, seconds=time.perf_counter() - started)
-        written, removed = output.sync(config.output_dir, result.files, self.written_files)
+        written, removed = self._write(config.output_dir, result.files)
         self.memo.commit()
         self.parse_cache.retain({dump.source for dump in ingest.discover(config.content_dir)[0]})
         self.config, self.written_files, self.last_result = config, result.files, result
@@ -181,6 +201,15 @@ class RebuildSession:
             reused=self.memo.reused,
             seconds=time.perf_counter() - started,
         )
+
+    def _write(self, folder: Path, files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
+        """After the session's first write, hand output.sync only the files that differ from the last write."""
+        previous = self.written_files
+        if previous is None:
+            return output.sync(folder, files, None)
+        changed = {path: data for path, data in files.items() if previous.get(path) != data}
+        gone = {path: previous[path] for path in previous.keys() - files.keys()}
+        return output.sync(folder, changed, {**{p: previous[p] for p in changed if p in previous}, **gone})
 
     def _build(self, config: Config) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:

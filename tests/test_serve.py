@@ -73,7 +73,12 @@ class Preview:
 
     def stop(self) -> tuple[int, str]:
         self.child.send_signal(signal.SIGINT)
-        code = self.child.wait(timeout=15)
+        try:
+            code = self.child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
+            code = -1
         return code, self.child.stderr.read()  # type: ignore[union-attr]
 
 
@@ -275,7 +280,7 @@ def test_no_reload_serves_the_files_as_they_are_and_ctrl_c_exits_0(project: Path
         assert other.get(BASE + EVENTS_PATH)[0] == 404
     finally:
         code, errors = other.stop()
-    assert code == 0 and "Traceback" not in errors
+    assert code == 0 and "Traceback" not in errors, (code, errors)
 
 
 def test_resolve_request_stays_inside_the_root(tmp_path: Path) -> None:
