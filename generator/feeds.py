@@ -6,9 +6,9 @@ the characters XML 1.0 forbids) `clean` does before any text reaches it.
 
 Identity: every item id is a urn:uuid derived (uuid5) from the paper id or the
 day alone, never from a URL, so it survives new dumps, revised titles, new
-rules and a move from http to https. An item's content depends only on what
-was known when it was first published (the title as first seen, its day) so
-a rebuild does not make readers show old items as unread again.
+rules and a move from http to https. An item shows the title as first seen
+and is dated its first day, so new dumps leave published items as they were
+and readers do not show them as unread again.
 """
 
 from __future__ import annotations

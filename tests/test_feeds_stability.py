@@ -94,7 +94,7 @@ def test_adding_a_dump_keeps_every_earlier_item_byte_for_byte(grown: tuple[Build
     check_all_feeds(after, "https://example.org/digest/")
 
     papers = json.loads(after["papers.json"])["papers"]
-    revised = next(p for p in papers if p["title"].startswith("NeuroComparatives:"))
+    revised = next(p for p in papers if p["appearances"][0]["title"].startswith("NeuroComparatives:"))
     assert [a["date"] for a in revised["appearances"]][-1] == "2025-08-06", "the revised title was not folded into its paper"
 
     feeds = [path for path in before if is_feed(path)]
