@@ -20,11 +20,14 @@ NOT_IN_URL = re.compile(r"[\s<>\"'`{}|\\^]|[^\x21-\x7e]")  # would need escaping
 
 @dataclass(frozen=True, slots=True)
 class DedupeSettings:
-    """Fuzzy-match thresholds (0-100, rapidfuzz scores)."""
+    """Match thresholds (0-100, rapidfuzz scores); README "Dedupe" explains each rule."""
 
-    title_threshold: float = 90.0
-    abstract_threshold: float = 90.0
-    loose_title_threshold: float = 70.0
+    title_threshold: float = 90.0  # a near title: merges when the abstract is at least a revision of it
+    abstract_threshold: float = 90.0  # the same abstract (or a cut one): merges a revised title
+    loose_title_threshold: float = 70.0  # how far a revised title may drift
+    revised_abstract_threshold: float = 75.0  # how far a near title's abstract may drift (different papers score ~40-55)
+    title_only_threshold: float = 96.0  # near titles when one side has no abstract
+    distinct_abstract_threshold: float = 60.0  # below this, one title with two abstracts is two papers
 
 
 @dataclass(frozen=True, slots=True)

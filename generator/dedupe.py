@@ -1,47 +1,319 @@
-"""Fold entries into papers: one paper is one paper, two papers are never one."""
+"""Fold entries into papers: one paper is one paper, two papers are never one.
+
+Entries are taken in chronological order (date, source, rank, line). Each one joins
+the existing paper it matches best, or starts a new paper; it never joins two
+papers together. So a paper's id is fixed by its first appearance and later
+dumps can only add appearances to it.
+
+Rules, in order of trust (README, "Dedupe"):
+1. `arxiv-id`: the same arXiv id (version dropped). Two different ids are never one paper.
+2. `exact-title`: the same normalized title, unless both abstracts are there and
+   clearly different (two papers that happen to share a title).
+3. `fuzzy`: title AND abstract close enough (rapidfuzz), checked only against the
+   papers an index of rare title words and abstract openings proposes.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
 
 from .config import DedupeSettings
 from .model import Appearance, Entry, MergeReason, Paper
-from .normalize import normalize_title, paper_id_for
+from .normalize import compact, normalize_text, normalize_title, paper_id_for
+
+MAX_VARIANTS = 3  # distinct (title, abstract) wordings kept per paper to compare against
+RARE_WORD_LIMIT = 48  # a title word in more papers than this is too common to propose candidates
+TITLE_CANDIDATES = 4  # of the papers sharing rare title words, only those sharing the most are scored
+ABSTRACT_KEY_CHARS = 48  # each abstract key covers this many characters of the spaceless opening
+ABSTRACT_KEYS = 3
+MIN_PREFIX = 200  # a cut abstract shorter than this is too short to vouch for a paper
+QUICK_LOOK = 300  # characters of two abstracts compared before the whole
+CLEARLY_DIFFERENT = 50.0  # an opening scoring below this is another paper's (one paper's revisions score 70+)
+NAME_WORDS = 4
+NAME_SIMILARITY = 80.0
+DIGITS = re.compile(r"\d+")
+# A title differing only in one of these pairs names another paper ("for Large Models" vs "for Small Models").
+OPPOSITE_PAIRS = (
+    ("large", "small"),
+    ("big", "small"),
+    ("long", "short"),
+    ("high", "low"),
+    ("positive", "negative"),
+    ("open", "closed"),
+    ("online", "offline"),
+    ("supervised", "unsupervised"),
+    ("explicit", "implicit"),
+    ("dense", "sparse"),
+    ("static", "dynamic"),
+    ("single", "multi"),
+    ("encoder", "decoder"),
+    ("image", "video"),
+    ("2d", "3d"),
+    ("text", "image"),
+    ("training", "inference"),
+    ("pre", "post"),
+    ("before", "after"),
+    ("with", "without"),
+)
+OPPOSITES: dict[str, frozenset[str]] = {}
+for _one, _other in OPPOSITE_PAIRS:
+    OPPOSITES[_one] = OPPOSITES.get(_one, frozenset()) | {_other}
+    OPPOSITES[_other] = OPPOSITES.get(_other, frozenset()) | {_one}
+DEFAULT_SETTINGS = DedupeSettings()
+SERIES_MARKERS = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"})
 
 
 @dataclass(frozen=True, slots=True)
 class DedupeResult:
     papers: tuple[Paper, ...]  # in order of first appearance
-    candidate_pairs: int
+    candidate_pairs: int  # (entry, paper) pairs scored by a title or abstract comparison
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """One way a paper was written: the normalized forms compared against."""
+
+    title: str  # normalized, words separated by spaces
+    title_compact: str  # the same without spaces
+    abstract: str  # normalized, may be empty
+    words: frozenset[str]
+    digits: tuple[str, ...]
+    name: str  # the short name before a colon ("e2llm" of "E^2-LLM: ..."), spaceless; "" when none
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    rule: str
+    score: float
+    title_score: float | None
+    abstract_score: float | None
+
+
+@dataclass(slots=True)
+class Cluster:
+    """A paper while the run is under way: its entries and the wordings seen so far."""
+
+    id: str
+    arxiv_id: str | None
+    wordings: list[Wording]
+    members: list[tuple[Entry, MergeReason | None]] = field(default_factory=list)
 
 
 def chronological(entries: Iterable[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (e.date, e.source, e.rank))
+    return sorted(entries, key=lambda e: (e.date, e.source, e.rank, e.line))
 
 
-def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DedupeSettings()) -> DedupeResult:
-    groups: dict[str, list[tuple[Entry, MergeReason | None]]] = {}
+def wording_of(entry: Entry) -> Wording:
+    title = normalize_title(entry.title)
+    head, colon, _ = entry.title.partition(":")
+    name = compact(normalize_title(head)) if colon and len(head.split()) <= NAME_WORDS else ""
+    abstract = normalize_text(entry.abstract) if entry.abstract else ""
+    return Wording(title, compact(title), abstract, frozenset(title.split()), tuple(sorted(DIGITS.findall(title))), name)
+
+
+def title_score(a: Wording, b: Wording, cutoff: float = 0.0) -> float:
+    """Close titles: spelling (spaceless, so `E 2 -LLM` meets `E^2-LLM`) or the same words with some added."""
+    return max(fuzz.ratio(a.title_compact, b.title_compact, score_cutoff=cutoff), fuzz.token_set_ratio(a.title, b.title, score_cutoff=cutoff))
+
+
+def abstract_score(a: str, b: str) -> float:
+    """Close abstracts; a cut abstract is compared against the opening of the longer one."""
+    if a == b:
+        return 100.0
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= MIN_PREFIX and long.startswith(short):
+        return 100.0
+    opening = fuzz.ratio(a[:QUICK_LOOK], b[:QUICK_LOOK])
+    if opening < CLEARLY_DIFFERENT:
+        return opening  # different papers' abstracts: the whole comparison costs ten times more and says the same
+    whole = fuzz.ratio(a, b)
+    if len(short) >= MIN_PREFIX and len(long) > len(short):
+        return max(whole, fuzz.ratio(short, long[: len(short)]))
+    return whole
+
+
+def names_another_paper(a: Wording, b: Wording) -> bool:
+    """Titles that differ where papers differ: a number, a part, or a word against its opposite."""
+    if a.digits != b.digits:
+        added_only = (set(a.digits) <= set(b.digits) and a.words <= b.words) or (set(b.digits) <= set(a.digits) and b.words <= a.words)
+        if not added_only:
+            return True
+    only_a, only_b = a.words - b.words, b.words - a.words
+    if (only_a | only_b) & SERIES_MARKERS:
+        return True
+    return any(not OPPOSITES[word].isdisjoint(only_b) for word in only_a if word in OPPOSITES)
+
+
+def fuzzy_match(a: Wording, b: Wording, settings: DedupeSettings) -> Match | None:
+    if not a.abstract or not b.abstract:
+        score = fuzz.ratio(a.title_compact, b.title_compact, score_cutoff=settings.title_only_threshold)
+        return Match("fuzzy", score, score, None) if score and not names_another_paper(a, b) else None
+    titles = title_score(a, b, settings.loose_title_threshold)
+    if titles < settings.loose_title_threshold or names_another_paper(a, b):
+        return None
+    abstracts = abstract_score(a.abstract, b.abstract)
+    same_abstract = abstracts >= settings.abstract_threshold
+    revised_abstract = titles >= settings.title_threshold and abstracts >= settings.revised_abstract_threshold
+    if revised_abstract and not same_abstract and a.name and b.name and fuzz.ratio(a.name, b.name) < NAME_SIMILARITY:
+        return None  # near titles under two different names, abstracts only alike: two papers of one template
+    if same_abstract or revised_abstract:
+        return Match("fuzzy", round((titles + abstracts) / 2, 1), round(titles, 1), round(abstracts, 1))
+    return None
+
+
+def exact_match(a: Wording, b: Wording, settings: DedupeSettings) -> Match | None:
+    if not a.abstract or not b.abstract:
+        return Match("exact-title", 100.0, 100.0, None)
+    abstracts = abstract_score(a.abstract, b.abstract)
+    if abstracts < settings.distinct_abstract_threshold:
+        return None  # one title, two papers
+    return Match("exact-title", 100.0, 100.0, round(abstracts, 1))
+
+
+class Index:
+    """Where to look for a paper: by arXiv id, exact title, rare title words and abstract openings."""
+
+    def __init__(self) -> None:
+        self.by_arxiv: dict[str, int] = {}
+        self.by_title: dict[str, list[int]] = {}
+        self.by_word: dict[str, list[int]] = {}
+        self.by_opening: dict[int, list[int]] = {}
+
+    @staticmethod
+    def openings(wording: Wording) -> list[int]:
+        text = wording.abstract.replace(" ", "")
+        starts = range(0, ABSTRACT_KEY_CHARS * ABSTRACT_KEYS, ABSTRACT_KEY_CHARS)
+        return [hash(text[i : i + ABSTRACT_KEY_CHARS]) for i in starts if len(text) >= i + ABSTRACT_KEY_CHARS]
+
+    def add(self, number: int, wording: Wording, new_title: bool) -> None:
+        if new_title:
+            self.by_title.setdefault(wording.title_compact, []).append(number)
+        for word in wording.words:
+            postings = self.by_word.setdefault(word, [])
+            if not postings or postings[-1] != number:
+                postings.append(number)
+        for key in self.openings(wording):
+            postings = self.by_opening.setdefault(key, [])
+            if not postings or postings[-1] != number:
+                postings.append(number)
+
+    def candidates(self, wording: Wording) -> list[int]:
+        """Papers sharing an abstract opening, and the few sharing the most rare title words (two or more when it has two)."""
+        found: set[int] = set()
+        for key in self.openings(wording):
+            found.update(self.by_opening.get(key, ()))
+        rare = [postings for word in wording.words if (postings := self.by_word.get(word)) is not None and len(postings) <= RARE_WORD_LIMIT]
+        if rare:
+            shared: dict[int, int] = {}
+            for postings in rare:
+                for number in postings:
+                    shared[number] = shared.get(number, 0) + 1
+            enough = min(2, len(rare))
+            ranked = sorted(((count, number) for number, count in shared.items() if count >= enough), reverse=True)
+            found.update(number for _, number in ranked[:TITLE_CANDIDATES])
+        return sorted(found)
+
+
+def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS) -> DedupeResult:
+    clusters: list[Cluster] = []
+    index = Index()
+    taken_ids: set[str] = set()
+    scored = 0
     for entry in chronological(entries):
-        key = normalize_title(entry.title)
-        group = groups.setdefault(key, [])
-        reason = MergeReason(entry.source, entry.line, "exact-title", 100.0, group[0][0].title) if group else None
-        group.append((entry, reason))
-    return DedupeResult(tuple(_paper_from_group(g, set()) for g in groups.values()), 0)
+        wording = wording_of(entry)
+        target, match, pairs = find_paper(entry, wording, clusters, index, settings)
+        scored += pairs
+        if target is None:
+            number = len(clusters)
+            cluster = Cluster(unique_id(entry.title, taken_ids), entry.arxiv_id, [wording])
+            cluster.members.append((entry, None))
+            clusters.append(cluster)
+            if entry.arxiv_id:
+                index.by_arxiv[entry.arxiv_id] = number
+            index.add(number, wording, True)
+            continue
+        cluster = clusters[target]
+        first_title = cluster.members[0][0].title
+        assert match is not None
+        reason = MergeReason(entry.source, entry.line, match.rule, match.score, first_title, match.title_score, match.abstract_score)
+        cluster.members.append((entry, reason))
+        if entry.arxiv_id and cluster.arxiv_id is None:
+            cluster.arxiv_id = entry.arxiv_id
+            index.by_arxiv.setdefault(entry.arxiv_id, target)
+        if len(cluster.wordings) < MAX_VARIANTS and all(wording.title != w.title or wording.abstract != w.abstract for w in cluster.wordings):
+            new_title = all(wording.title_compact != w.title_compact for w in cluster.wordings)
+            cluster.wordings.append(wording)
+            index.add(target, wording, new_title)
+    return DedupeResult(tuple(paper_of(cluster) for cluster in clusters), scored)
 
 
-def _paper_from_group(group: list[tuple[Entry, MergeReason | None]], taken_ids: set[str]) -> Paper:
-    first = group[0][0]
-    entries = [entry for entry, _ in group]
-    best = max(entries, key=lambda e: len(e.abstract))
+def find_paper(entry: Entry, wording: Wording, clusters: list[Cluster], index: Index, settings: DedupeSettings) -> tuple[int | None, Match | None, int]:
+    """The paper this entry is an appearance of (best match by the most trusted rule), and the pairs scored."""
+    if entry.arxiv_id and (number := index.by_arxiv.get(entry.arxiv_id)) is not None:
+        return number, Match("arxiv-id", 100.0, None, None), 0
+    scored = 0
+
+    def compatible(number: int) -> bool:
+        other = clusters[number].arxiv_id
+        return not (entry.arxiv_id and other and other != entry.arxiv_id)
+
+    for number in index.by_title.get(wording.title_compact, ()):
+        if compatible(number):
+            scored += 1
+            for seen in clusters[number].wordings:
+                if seen.title_compact == wording.title_compact and (match := exact_match(wording, seen, settings)):
+                    return number, match, scored
+    best: tuple[float, int, Match] | None = None
+    for number in index.candidates(wording):
+        if not compatible(number):
+            continue
+        scored += 1
+        for seen in clusters[number].wordings:
+            match = fuzzy_match(wording, seen, settings)
+            if match and (best is None or match.score > best[0]):
+                best = (match.score, number, match)
+    if best is None:
+        return None, None, scored
+    return best[1], best[2], scored
+
+
+def unique_id(title: str, taken: set[str]) -> str:
+    """The id of the title's first appearance; a later paper with a colliding title gets -2, -3, ..."""
+    base = paper_id_for(title)
+    candidate, suffix = base, 2
+    while candidate in taken:
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    taken.add(candidate)
+    return candidate
+
+
+def display_title(entries: Sequence[Entry]) -> str:
+    """The title most appearances show; on a tie the latest, since revisions fix typos and add subtitles."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.title] = counts.get(entry.title, 0) + 1
+    return max(reversed(entries), key=lambda e: counts[e.title]).title
+
+
+def display_abstract(entries: Sequence[Entry]) -> str:
+    """The most complete abstract: the longest; on a tie the earliest."""
+    return max(entries, key=lambda e: len(e.abstract)).abstract
+
+
+def paper_of(cluster: Cluster) -> Paper:
+    entries = [entry for entry, _ in cluster.members]
     return Paper(
-        id=paper_id_for(first.title),
-        title=first.title,
-        abstract=best.abstract,
+        id=cluster.id,
+        title=display_title(entries),
+        abstract=display_abstract(entries),
         appearances=tuple(Appearance(e.date, e.source, e.line, e.rank, e.title) for e in entries),
-        arxiv_id=next((e.arxiv_id for e in entries if e.arxiv_id), None),
+        arxiv_id=cluster.arxiv_id,
         authors=next((e.authors for e in entries if e.authors), ()),
         upvotes=max((e.upvotes for e in entries if e.upvotes is not None), default=None),
         published=next((e.published for e in entries if e.published), None),
-        merges=tuple(reason for _, reason in group if reason),
+        merges=tuple(reason for _, reason in cluster.members if reason),
     )

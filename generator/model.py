@@ -39,7 +39,9 @@ class MergeReason:
     line: int
     rule: str  # "arxiv-id" | "exact-title" | "fuzzy"
     score: float
-    matched_title: str
+    matched_title: str  # the title of the paper's first appearance
+    title_score: float | None = None  # rapidfuzz 0-100, when titles were compared
+    abstract_score: float | None = None  # rapidfuzz 0-100, when both abstracts were there
 
 
 @dataclass(frozen=True, slots=True)
