@@ -56,6 +56,14 @@ def make_parser() -> argparse.ArgumentParser:
     serve_command.add_argument("--port", type=port_number, default=8000, help="port to listen on; 0 picks a free one (default: 8000)")
     serve_command.add_argument("--no-reload", action="store_true", help="do not inject the live-reload script into pages")
     serve_command.set_defaults(handler=command_serve)
+    dupes_command = commands.add_parser(
+        "dupes",
+        help="print which entries were merged into one paper, and why",
+        description="Read the dumps, dedupe them and print every paper that appeared more than once, each merge with its rule and score.",
+    )
+    add_build_flags(dupes_command)
+    dupes_command.add_argument("--json", action="store_true", help="print JSON for machines instead of text")
+    dupes_command.set_defaults(handler=command_dupes)
     watch_command = commands.add_parser("watch", help="build, then rebuild on every change", description="Like serve, without the server.")
     add_build_flags(watch_command)
     watch_command.set_defaults(handler=command_watch)
@@ -162,6 +170,26 @@ def command_topics(args: argparse.Namespace) -> int:
     if build_failed(result, args.strict):
         return EXIT_FAILED
     print(topics.format_coverage(topics.coverage(result.site.papers, result.site.topics)), end="")
+    return EXIT_OK
+
+
+def command_dupes(args: argparse.Namespace) -> int:
+    from . import dedupe_report
+    from .dedupe import dedupe
+
+    config = resolve_config(args)
+    dumps, problems = ingest.discover(config.content_dir)
+    entries = []
+    for parsed in ingest.read_dumps(dumps, config.year):
+        problems.extend(parsed.problems)
+        if not any(p.severity is Severity.ERROR for p in parsed.problems):
+            entries.extend(parsed.entries)
+    report(as_skipped(problems), args.quiet, config.content_dir)
+    if args.strict and problems:
+        return EXIT_FAILED
+    result = dedupe(entries, config.dedupe)
+    render = dedupe_report.as_json if args.json else dedupe_report.format_text
+    print(render(result.papers, len(entries), result.candidate_pairs), end="")
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from . import urls
+from .dedupe_report import merge_groups, rule_counts
 from .model import Day, Paper, Site, Topic
 
 PACKAGE_THEMES = Path(__file__).parent / "themes"
@@ -190,6 +191,8 @@ def plan_pages(site: Site, page_size: int = 50) -> Iterable[PageSpec]:
     yield PageSpec("404.html", "404.html", ())
     yield PageSpec("archive/index.html", "archive.html", (("months", days_by_month(site)), ("paper_count", len(site.papers))))
     yield PageSpec("search/index.html", "search.html", (("paper_count", len(site.papers)),))
+    groups = merge_groups(site.papers)
+    yield PageSpec("dedupe/index.html", "dedupe.html", (("groups", groups), ("rules", tuple(rule_counts(groups).items())), ("paper_count", len(site.papers))))
     for content_page in site.pages:
         yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
     for position, day in enumerate(site.days):
