@@ -104,13 +104,16 @@ def build_site(
     renderer = make_renderer(theme_dirs(config.theme, project_root), site_info(config, content_pages))
     files = renderer.static_files()
     specs = list(plan_pages(site_model, config.page_size))
-    files.update(parallel_render.render_all(specs, renderer, lambda done, total: progress("render", done, total)))
+    # Exports and feeds depend on the model only: on a large site a worker makes them while pages render.
+    exports = (
+        lambda: {"papers.json": export.papers_json(site_model)},
+        lambda: {search.INDEX_PATH: search.index_json(site_model)},
+        lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit)),
+    )
+    files.update(parallel_render.render_all(specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports))
     progress("exports")
-    files["papers.json"] = export.papers_json(site_model)
-    files[search.INDEX_PATH] = search.index_json(site_model)
     files[".nojekyll"] = b""
     files["robots.txt"] = sitemap.robots_txt(config.base_url)
-    files.update(feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit)))
     files["sitemap.xml"] = sitemap.sitemap_xml(files, config.base_url)
     timer.lap("render")
 

@@ -19,8 +19,11 @@ from .render import PageSpec, Renderer
 PARALLEL_MIN_PAGES = 1500
 PROGRESS_EVERY = 250
 
+# Work that is not a page (exports, feeds): a function of the site model returning files.
+SideJob = Callable[[], dict[str, bytes]]
+
 # Set just before forking; the children read it, so nothing big crosses a pipe on the way in.
-_job: tuple[Sequence[PageSpec], Renderer] | None = None
+_job: tuple[Sequence[PageSpec], Renderer, Sequence[SideJob]] | None = None
 
 
 def usable_cores() -> int:
@@ -43,8 +46,20 @@ def worker_count(pages: int) -> int:
 
 def _render_share(share: int, shares: int) -> list[bytes]:
     assert _job is not None, "forked without a job"
-    specs, renderer = _job
+    specs, renderer, _ = _job
     return [renderer.render(specs[index]) for index in range(share, len(specs), shares)]
+
+
+def _run_side_jobs() -> dict[str, bytes]:
+    assert _job is not None, "forked without a job"
+    return run_side_jobs(_job[2])
+
+
+def run_side_jobs(side_jobs: Sequence[SideJob]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for job in side_jobs:
+        files.update(job())
+    return files
 
 
 def render_serial(
@@ -59,15 +74,20 @@ def render_serial(
 
 
 def render_parallel(
-    specs: Sequence[PageSpec], renderer: Renderer, workers: int, progress: Callable[[int, int], None] | None = None
+    specs: Sequence[PageSpec],
+    renderer: Renderer,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+    side_jobs: Sequence[SideJob] = (),
 ) -> dict[str, bytes]:
-    """Share 0 is rendered here while workers-1 forked processes render the others."""
+    """Share 0 is rendered here while workers-1 forked processes render the others and one more runs the side jobs."""
     global _job
     if workers <= 1:
-        return render_serial(specs, renderer, progress)
-    _job = (specs, renderer)
+        return {**render_serial(specs, renderer, progress), **run_side_jobs(side_jobs)}
+    _job = (specs, renderer, side_jobs)
     try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+        with multiprocessing.get_context("fork").Pool(workers - 1 + bool(side_jobs)) as pool:
+            side = pool.apply_async(_run_side_jobs) if side_jobs else None
             pending = [pool.apply_async(_render_share, (share, workers)) for share in range(1, workers)]
             rendered: dict[int, bytes] = {}
             for done, index in enumerate(range(0, len(specs), workers), start=1):
@@ -76,15 +96,20 @@ def render_parallel(
                     progress(done * workers, len(specs))
             for share, result in enumerate(pending, start=1):
                 rendered.update(zip(range(share, len(specs), workers), result.get(), strict=True))
+            side_files = side.get() if side else {}
     finally:
         _job = None
-    return {specs[index].path: rendered[index] for index in range(len(specs))}
+    return {**{specs[index].path: rendered[index] for index in range(len(specs))}, **side_files}
 
 
 def render_all(
-    specs: Sequence[PageSpec], renderer: Renderer, progress: Callable[[int, int], None] | None = None, workers: int | None = None
+    specs: Sequence[PageSpec],
+    renderer: Renderer,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    side_jobs: Sequence[SideJob] = (),
 ) -> dict[str, bytes]:
-    """Every page; in worker processes when the site is large enough for that to pay.
+    """Every page, plus the side jobs' files; in worker processes when the site is large enough for that to pay.
 
     A renderer subclass (the live preview's caching one) keeps state per render, which
     forked workers would lose, so it always renders here.
@@ -92,4 +117,4 @@ def render_all(
     count = worker_count(len(specs)) if workers is None else workers
     if type(renderer) is not Renderer:
         count = 1
-    return render_parallel(specs, renderer, count, progress)
+    return render_parallel(specs, renderer, count, progress, side_jobs)

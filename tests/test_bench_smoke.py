@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.corpus import make_entries, write_text_dumps
+from generator import export, search
 from generator.build import build_site, site_info
 from generator.config import Config, load_config
 from generator.model import Site
@@ -68,8 +69,9 @@ def test_parallel_rendering_gives_the_serial_bytes(corpus_build: tuple[Config, P
     renderer = Renderer(theme_dirs(config.theme, project), site_info(config))
     # Every kind of page, and enough paper pages that each worker gets a share of them.
     specs = list(plan_pages(site, config.page_size))[:900]
-    serial = render_all(specs, renderer, workers=1)
-    parallel = render_all(specs, renderer, workers=3)
+    exports = (lambda: {"papers.json": export.papers_json(site)}, lambda: {search.INDEX_PATH: search.index_json(site)})
+    serial = render_all(specs, renderer, workers=1, side_jobs=exports)
+    parallel = render_all(specs, renderer, workers=3, side_jobs=exports)
     assert list(parallel) == list(serial)
     assert parallel == serial
     assert len({spec.template for spec in specs}) >= 5
