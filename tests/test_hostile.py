@@ -81,7 +81,8 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (dumps / "hostile.txt").write_text(f"Daily Papers\n\nMar 14\n\n{body}\n", encoding="utf-8")
     (dumps / "2025-03-15.json").write_text(json.dumps(JSON_ITEMS), encoding="utf-8")  # ensure_ascii: \u0000 and \ud800 escapes
     (project / "content" / "topics.yaml").write_text(TOPICS_YAML, encoding="utf-8")
-    (project / "digest.yaml").write_text("title: Hostile <b>Digest</b> {{ 7*7 }}\nbase_url: https://example.org/x/\nyear: 2025\nfeed_limit: 500\n", encoding="utf-8")
+    config = "title: Hostile <b>Digest</b> {{ 7*7 }}\nbase_url: https://example.org/x/\nyear: 2025\nfeed_limit: 500\n"
+    (project / "digest.yaml").write_text(config, encoding="utf-8")
     before = {p for p in project.rglob("*")}
     result = digest(cwd=project)
     assert result.returncode == 0, result.stderr
