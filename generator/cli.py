@@ -200,9 +200,7 @@ def preview_session(args: argparse.Namespace) -> tuple[RebuildSession, Path]:
 
     config = resolve_config(args)
     root = project_root_of(args)
-    problem = output.check_output_dir(config.output_dir, config.content_dir, root, args.force)
-    if problem:
-        raise UserError(problem, EXIT_FAILED)
+    refuse_unsafe_output(config, args, root)
     return RebuildSession(lambda: resolve_config(args), root, args.strict), args.config or root / CONFIG_NAME
 
 
