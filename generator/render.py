@@ -104,6 +104,9 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,  # a Renderer lives for one build: no stat of every template on every page
+            # Compiled templates kept between runs (in the user's temp folder, keyed by source checksum):
+            # compiling them was a fifth of a small site's build.
+            bytecode_cache=jinja2.FileSystemBytecodeCache(),
         )
         markdown = _markdown_renderer()
         link = urls.Urls(site_info.base_url)
