@@ -31,7 +31,7 @@ RARE_WORD_LIMIT = 48  # a title word in more papers than this is too common to p
 TITLE_CANDIDATES = 4  # of the papers sharing rare title words, only those sharing the most are scored
 ABSTRACT_KEY_CHARS = 48  # each abstract key covers this many characters of the spaceless opening
 ABSTRACT_KEYS = 3
-OPENING_LIMIT = 8  # an opening shared by more papers is a stock phrase, not one paper's
+OPENING_LIMIT = 8  # of the papers sharing a stock opening, only the latest: papers recur within days
 MIN_PREFIX = 200  # a cut abstract shorter than this is too short to vouch for a paper
 QUICK_LOOK = 300  # characters of two abstracts compared before the whole
 CLEARLY_DIFFERENT = 50.0  # an opening scoring below this is another paper's (one paper's revisions score 70+)
@@ -207,9 +207,7 @@ class Index:
         """Papers sharing an abstract opening, and the few sharing the most rare title words (two or more when it has two)."""
         found: set[int] = set()
         for key in self.openings(wording):
-            postings = self.by_opening.get(key, ())
-            if len(postings) <= OPENING_LIMIT:
-                found.update(postings)
+            found.update(self.by_opening.get(key, [])[-OPENING_LIMIT:])
         rare = [postings for word in wording.words if (postings := self.by_word.get(word)) is not None and len(postings) <= RARE_WORD_LIMIT]
         if rare:
             shared: dict[int, int] = {}
