@@ -12,6 +12,7 @@ from . import export, feeds, ingest, pages, parallel_render, search, sitemap, to
 from .assemble import assemble
 from .config import Config
 from .dedupe import dedupe
+from .memo import Memo
 from .model import ContentPage, Entry, Site
 from .problems import Problem, Severity
 from .progress import Progress, no_progress
@@ -65,12 +66,15 @@ def build_site(
     cache: ingest.ParseCache | None = None,
     progress: Progress = no_progress,
     make_renderer: Callable[[list[Path], SiteInfo], Renderer] = Renderer,
+    memo: Memo | None = None,
 ) -> BuildResult:
     """Run the whole pipeline over the content folder and return every output file as bytes.
 
-    `cache` and `make_renderer` let a live-preview session (incremental.py) reuse parsed
-    dumps and rendered pages between builds; the pipeline itself is the same either way.
+    `cache`, `make_renderer` and `memo` let a live-preview session (incremental.py) reuse
+    parsed dumps, rendered pages and per-paper results between builds; the pipeline
+    itself is the same either way.
     """
+    memo = memo if memo is not None else Memo()
     timer = Timer()
     problems: list[Problem] = []
     progress("read")
@@ -84,13 +88,13 @@ def build_site(
     timer.lap("read")
     progress("dedupe")
 
-    deduped = dedupe(entries, config.dedupe)
+    deduped = dedupe(entries, config.dedupe, memo)
     timer.lap("dedupe")
     progress("topics")
 
     taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir)
     problems.extend(taxonomy_problems)
-    papers = topics.classify_papers(deduped.papers, taxonomy) if taxonomy else deduped.papers
+    papers = topics.classify_papers(deduped.papers, taxonomy, memo) if taxonomy else deduped.papers
     timer.lap("topics")
 
     site_model = assemble(papers, config, taxonomy.site_topics if taxonomy else ())
@@ -106,9 +110,9 @@ def build_site(
     specs = list(plan_pages(site_model, config.page_size))
     # Exports and feeds depend on the model only: on a large site a worker makes them while pages render.
     exports = (
-        lambda: {"papers.json": export.papers_json(site_model)},
-        lambda: {search.INDEX_PATH: search.index_json(site_model)},
-        lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit)),
+        lambda: {"papers.json": export.papers_json(site_model, memo)},
+        lambda: {search.INDEX_PATH: search.index_json(site_model, memo)},
+        lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit), memo),
     )
     files.update(parallel_render.render_all(specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports))
     progress("exports")

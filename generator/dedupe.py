@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from .config import DedupeSettings
+from .memo import Memo
 from .model import Appearance, Entry, MergeReason, Paper
 from .normalize import compact, normalize_text, normalize_title, paper_id_for
 
@@ -220,7 +221,7 @@ class Index:
         return sorted(found)
 
 
-def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS) -> DedupeResult:
+def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS, memo: Memo | None = None) -> DedupeResult:
     # The run makes millions of small objects and no reference cycles: the cycle collector's
     # passes over an ever larger heap would only add a third to the time.
     collecting = gc.isenabled()

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from . import urls
+from .memo import Memo
 from .model import Paper, Site
 
 
@@ -26,7 +27,7 @@ def paper_record(paper: Paper, link: urls.Urls) -> dict[str, Any]:
     }
 
 
-def papers_json(site: Site) -> bytes:
+def papers_json(site: Site, memo: Memo | None = None) -> bytes:
     link = urls.Urls(site.base_url)
     document = {"papers": [paper_record(paper, link) for paper in site.papers]}
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")

@@ -25,6 +25,7 @@ from email.utils import format_datetime
 from urllib.parse import quote
 
 from . import urls
+from .memo import Memo
 from .model import Day, Paper, Site, Topic
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -369,7 +370,7 @@ def outline(parent: ET.Element, channel: Channel, link: urls.Urls) -> None:
     )
 
 
-def feed_files(site: Site, settings: FeedSettings) -> dict[str, bytes]:
+def feed_files(site: Site, settings: FeedSettings, memo: Memo | None = None) -> dict[str, bytes]:
     """Every feed file of the site, keyed by its path relative to the site root."""
     link = site_urls(site)
     feeds = channels(site, settings)

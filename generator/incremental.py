@@ -25,6 +25,7 @@ import jinja2
 from . import ingest, output
 from .build import BuildResult, build_site
 from .config import Config
+from .memo import Memo
 from .problems import Problem, Severity, UserError, error
 from .render import PageSpec, Renderer, SiteInfo
 
@@ -148,7 +149,8 @@ class RebuildSession:
         self.project_root = project_root
         self.strict = strict
         self.parse_cache = ingest.ParseCache()
-        self.memo = PageMemo()
+        self.page_memo = PageMemo()
+        self.memo = Memo()
         self.config: Config | None = None
         self.written_files: Mapping[str, bytes] | None = None  # None until this session wrote the output once
         self.last_result: BuildResult | None = None
@@ -164,7 +166,7 @@ class RebuildSession:
         theme = theme_fingerprint(theme_folders, site_info)
         reusable = self._renderer_in_use
         if reusable is None or reusable.theme != theme:
-            reusable = CachingRenderer(theme_folders, site_info, self.memo, theme)
+            reusable = CachingRenderer(theme_folders, site_info, self.page_memo, theme)
         reusable.next_build()
         self._renderer_in_use = reusable
         return reusable
@@ -183,12 +185,14 @@ class RebuildSession:
         if self.config is not None and config.output_dir.resolve() != self.config.output_dir.resolve():
             note = error(str(config.output_dir), None, "output_dir changed while serving", "restart the command to use the new output folder")
             return RebuildOutcome(False, (note,), seconds=time.perf_counter() - started)
-        self.memo.start()
+        self.page_memo.start()
         result, problems = self._build(config)
         if result is None or is_broken(problems, self.strict):
+            self.page_memo.abandon()
             self.memo.abandon()
             return RebuildOutcome(False, problems, seconds=time.perf_counter() - started)
         written, removed = self._write(config.output_dir, result.files)
+        self.page_memo.commit()
         self.memo.commit()
         self.parse_cache.retain({dump.source for dump in ingest.discover(config.content_dir)[0]})
         self.config, self.written_files, self.last_result = config, result.files, result
@@ -197,8 +201,8 @@ class RebuildSession:
             problems,
             tuple(written),
             tuple(removed),
-            rendered=self.memo.rendered,
-            reused=self.memo.reused,
+            rendered=self.page_memo.rendered,
+            reused=self.page_memo.reused,
             seconds=time.perf_counter() - started,
         )
 
@@ -213,7 +217,7 @@ class RebuildSession:
 
     def _build(self, config: Config) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:
-            result = build_site(config, self.project_root, self.parse_cache, make_renderer=self._renderer)
+            result = build_site(config, self.project_root, self.parse_cache, make_renderer=self._renderer, memo=self.memo)
         except jinja2.TemplateError as exc:
             return None, (template_problem(exc, self.project_root),)
         except Exception as exc:  # a bug must not take the preview down; report it and keep serving

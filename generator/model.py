@@ -62,6 +62,14 @@ class Paper:
     published: str | None = None
     merges: tuple[MergeReason, ...] = ()
     topics: tuple[TopicMatch, ...] = ()
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # Papers key the memo tables (memo.py); hashing one walks every field, so do it once per paper.
+        if not self._hash:
+            whole = (self.id, self.title, self.abstract, self.appearances, self.arxiv_id, self.authors, self.upvotes, self.published, self.merges, self.topics)
+            object.__setattr__(self, "_hash", hash(whole) or 1)
+        return self._hash
 
     @property
     def first_seen(self) -> dt.date:

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 
+from .memo import Memo
 from .model import Paper, Site
 
 INDEX_PATH = "search/index.json"
@@ -62,6 +63,6 @@ def build_index(site: Site) -> dict[str, object]:
     }
 
 
-def index_json(site: Site) -> bytes:
+def index_json(site: Site, memo: Memo | None = None) -> bytes:
     return json.dumps(build_index(site), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 
 import yaml
 
+from .memo import Memo
 from .model import Paper, Topic, TopicMatch
 from .normalize import NON_WORD, normalize_title
 from .problems import Problem, error
@@ -167,7 +168,7 @@ class Classifier:
         return tuple(TopicMatch(self.taxonomy.topics[t].slug, tuple(why[t])) for t in chosen)
 
 
-def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy) -> tuple[Paper, ...]:
+def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | None = None) -> tuple[Paper, ...]:
     """The same papers with their topics set; ids, titles and everything else untouched."""
     classifier = Classifier(taxonomy)
     return tuple(dataclasses.replace(paper, topics=classifier.classify(paper.title, paper.abstract)) for paper in papers)
