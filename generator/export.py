@@ -1,4 +1,9 @@
-"""papers.json: the public export of every paper and where it came from."""
+"""papers.json: the public export of every paper and where it came from.
+
+One paper per line: a diff between two builds shows the papers that changed,
+`grep` finds one, and each line is encoded once per paper (memoized, so a
+preview rebuild re-encodes only the papers that changed).
+"""
 
 from __future__ import annotations
 
@@ -29,5 +34,10 @@ def paper_record(paper: Paper, link: urls.Urls) -> dict[str, Any]:
 
 def papers_json(site: Site, memo: Memo | None = None) -> bytes:
     link = urls.Urls(site.base_url)
-    document = {"papers": [paper_record(paper, link) for paper in site.papers]}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    lines = (memo or Memo()).table("export-line", site.base_url)
+
+    def encode(paper: Paper) -> str:
+        return json.dumps(paper_record(paper, link), ensure_ascii=False)
+
+    body = ",\n".join(lines.get(paper, encode) for paper in site.papers)
+    return ('{"papers": [\n' + body + ("\n" if body else "") + "]}\n").encode("utf-8")

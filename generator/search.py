@@ -1,21 +1,23 @@
-"""The client-side search index: every paper's title, abstract and topics as a compact inverted index.
+"""The client-side search index: every paper's title, first-seen date, topics and words.
 
-The browser (themes/default/static/search.js) loads search/index.json once and
-answers queries offline: each query word is matched as a prefix of the indexed
-words, every word must match, and title matches rank first.
+The browser (themes/default/static/search.js) loads search/index.json once,
+builds its inverted index from each paper's words and answers queries offline:
+each query word is matched as a prefix of the indexed words, every word must
+match, and title matches rank first. Shipping each paper's words rather than
+an inverted index keeps the file about the same size and lets each paper's
+line be encoded once (memoized: a preview rebuild re-encodes only changed papers).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 
 from .memo import Memo
 from .model import Paper, Site
 
 INDEX_PATH = "search/index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 WORD = re.compile(r"[^\W_]+")
 # Words in nearly every abstract: they would only bloat the index and match everything.
 STOP_WORDS = frozenset(
@@ -37,32 +39,14 @@ def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
     return set(words(f"{paper.title} {paper.abstract} {topic_text}"))
 
 
-def delta_encode(numbers: Iterable[int]) -> list[int]:
-    """Ascending document numbers as gaps: small numbers keep the JSON short."""
-    gaps, previous = [], 0
-    for number in numbers:
-        gaps.append(number - previous)
-        previous = number
-    return gaps
-
-
-def build_index(site: Site) -> dict[str, object]:
-    """docs: [id, title, first seen, topic slugs] newest first; words: word -> delta-encoded doc numbers."""
-    topic_names = {topic.slug: topic.name for topic in site.topics}
-    postings: dict[str, list[int]] = {}
-    docs = []
-    for number, paper in enumerate(site.papers):
-        docs.append([paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics]])
-        for word in paper_words(paper, topic_names):
-            postings.setdefault(word, []).append(number)
-    return {
-        "version": INDEX_VERSION,
-        "stop_words": sorted(STOP_WORDS),
-        "docs": docs,
-        "words": {word: delta_encode(postings[word]) for word in sorted(postings)},
-    }
-
-
 def index_json(site: Site, memo: Memo | None = None) -> bytes:
-    return json.dumps(build_index(site), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """{"version", "stop_words", "docs": [[id, title, first seen, [topic slugs], "word word ..."], ...]}, newest paper first."""
+    topic_names = {topic.slug: topic.name for topic in site.topics}
+    lines = (memo or Memo()).table("search-doc", tuple(sorted(topic_names.items())))
 
+    def encode(paper: Paper) -> str:
+        doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics], " ".join(sorted(paper_words(paper, topic_names)))]
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+    head = json.dumps({"version": INDEX_VERSION, "stop_words": sorted(STOP_WORDS)}, separators=(",", ":"))[:-1]
+    return (head + ',"docs":[\n' + ",\n".join(lines.get(paper, encode) for paper in site.papers) + "]}").encode("utf-8")

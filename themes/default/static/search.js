@@ -13,11 +13,20 @@
     });
   }
 
+  // The index ships each paper's words (docs[i][4]); the word -> papers map is built here, once.
   function Index(data) {
     this.docs = data.docs;
     this.stopWords = new Set(data.stop_words);
-    this.postings = data.words;
-    this.vocabulary = Object.keys(data.words).sort();
+    var postings = new Map();
+    for (var doc = 0; doc < data.docs.length; doc++) {
+      var paperWords = data.docs[doc][4] ? data.docs[doc][4].split(" ") : [];
+      for (var w = 0; w < paperWords.length; w++) {
+        var docs = postings.get(paperWords[w]);
+        if (docs) docs.push(doc); else postings.set(paperWords[w], [doc]);
+      }
+    }
+    this.postings = postings;
+    this.vocabulary = Array.from(postings.keys()).sort();
     this.titleWords = new Array(data.docs.length);  // filled on first use: a title is split once
   }
 
@@ -36,8 +45,8 @@
     for (var i = this.lowerBound(prefix); i < this.vocabulary.length; i++) {
       var word = this.vocabulary[i];
       if (word.lastIndexOf(prefix, 0) !== 0) break;
-      var gaps = this.postings[word], doc = 0;
-      for (var j = 0; j < gaps.length; j++) { doc += gaps[j]; found.add(doc); }
+      var docs = this.postings.get(word);
+      for (var j = 0; j < docs.length; j++) found.add(docs[j]);
     }
     return found;
   };
