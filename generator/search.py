@@ -1,17 +1,23 @@
-"""The client-side search index: every paper's title, first-seen date, topics and words.
+"""The client-side search index: every paper's title, first-seen date and topics, and an inverted index of words.
 
-The browser (themes/default/static/search.js) loads search/index.json once,
-builds its inverted index from each paper's words and answers queries offline:
-each query word is matched as a prefix of the indexed words, every word must
-match, and title matches rank first. Shipping each paper's words rather than
-an inverted index keeps the file about the same size and lets each paper's
-line be encoded once (memoized: a preview rebuild re-encodes only changed papers).
+The browser (themes/default/static/search.js) loads search/index.json once and
+answers queries offline: each query word is matched as a prefix of the indexed
+words, every word must match, and title matches rank first.
+
+The inverted index comes in shards, one per month of first appearance (papers
+are listed newest first, so a month's papers are consecutive): a shard maps a
+word to the delta-encoded numbers of its papers, counted from the shard's first
+paper. A shard is a pure function of its papers, memoized, so a preview rebuild
+after a one-dump edit re-encodes one month, not the corpus; the month's papers
+are also where new papers land.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Callable, Iterable, Sequence
 
 from .memo import Memo
 from .model import Paper, Site
@@ -19,6 +25,7 @@ from .model import Paper, Site
 INDEX_PATH = "search/index.json"
 INDEX_VERSION = 2
 WORD = re.compile(r"[^\W_]+")
+LONG_WORD = re.compile(r"[^\W_]{2,}")  # a whole WORD match of two or more characters: a shorter run cannot match inside a longer one
 # Words in nearly every abstract: they would only bloat the index and match everything.
 STOP_WORDS = frozenset(
     {
@@ -35,18 +42,60 @@ def words(text: str) -> list[str]:
 
 
 def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
+    """The set of words(...) of the title, abstract and topic names, found set-first: a word recurs in an abstract."""
     topic_text = " ".join(f"{match.slug} {topic_names.get(match.slug, '')}" for match in paper.topics)
-    return set(words(f"{paper.title} {paper.abstract} {topic_text}"))
+    return set(LONG_WORD.findall(f"{paper.title} {paper.abstract} {topic_text}".lower())) - STOP_WORDS
+
+
+def delta_encode(numbers: Iterable[int]) -> list[int]:
+    """Ascending paper numbers as gaps: small numbers keep the JSON short."""
+    gaps, previous = [], 0
+    for number in numbers:
+        gaps.append(number - previous)
+        previous = number
+    return gaps
+
+
+def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> str:
+    """{word: delta-encoded numbers of the papers (0 = the shard's first) it occurs in}, words sorted."""
+    postings: dict[str, list[int]] = {}
+    for number, paper in enumerate(papers):
+        for word in paper_terms(paper):
+            found = postings.get(word)
+            if found is None:
+                postings[word] = [number]
+            else:
+                found.append(number)
+    return json.dumps({word: delta_encode(postings[word]) for word in sorted(postings)}, ensure_ascii=False, separators=(",", ":"))
+
+
+def months(papers: Sequence[Paper]) -> list[tuple[int, tuple[Paper, ...]]]:
+    """(number of the first paper, the papers) for each run of papers first seen in the same month."""
+    runs: list[tuple[int, tuple[Paper, ...]]] = []
+    for _, run in itertools.groupby(enumerate(papers), key=lambda numbered: numbered[1].first_seen.replace(day=1)):
+        numbered = list(run)
+        runs.append((numbered[0][0], tuple(paper for _, paper in numbered)))
+    return runs
 
 
 def index_json(site: Site, memo: Memo | None = None) -> bytes:
-    """{"version", "stop_words", "docs": [[id, title, first seen, [topic slugs], "word word ..."], ...]}, newest paper first."""
+    """{"version", "stop_words", "docs": [[id, title, first seen, [topic slugs]], ...] newest first, "shards": [{"first", "words"}]}."""
+    memo = memo or Memo()
     topic_names = {topic.slug: topic.name for topic in site.topics}
-    lines = (memo or Memo()).table("search-doc", tuple(sorted(topic_names.items())))
+    context = tuple(sorted(topic_names.items()))
+    docs, terms, shards = memo.table("search-doc", context), memo.table("search-terms", context), memo.table("search-shard", context)
 
-    def encode(paper: Paper) -> str:
-        doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics], " ".join(sorted(paper_words(paper, topic_names)))]
+    def encode_doc(paper: Paper) -> str:
+        doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics]]
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
+    def encode_shard(papers: tuple[Paper, ...]) -> str:
+        return shard_json(papers, paper_terms)
+
+    def paper_terms(paper: Paper) -> tuple[str, ...]:
+        return terms.get(paper, lambda p: tuple(sorted(paper_words(p, topic_names))))
+
     head = json.dumps({"version": INDEX_VERSION, "stop_words": sorted(STOP_WORDS)}, separators=(",", ":"))[:-1]
-    return (head + ',"docs":[\n' + ",\n".join(lines.get(paper, encode) for paper in site.papers) + "]}").encode("utf-8")
+    doc_lines = ",\n".join(docs.get(paper, encode_doc) for paper in site.papers)
+    shard_lines = ",\n".join(f'{{"first":{first},"words":{shards.get(run, encode_shard)}}}' for first, run in months(site.papers))
+    return (head + ',"docs":[\n' + doc_lines + '],\n"shards":[\n' + shard_lines + "]}").encode("utf-8")

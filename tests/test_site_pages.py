@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from generator.pages import load_pages, parse_page
-from generator.search import STOP_WORDS, words
 
 from .tools.site_under_test import REPO_ROOT, build_project, make_project
 
@@ -106,20 +105,6 @@ def test_home_has_a_search_box_pointing_at_the_search_page(site: Path) -> None:
     form = re.search(r'<form class="search-form" role="search" action="([^"]+)" method="get">.*?</form>', home, re.S)
     assert form is not None and form.group(1) == "/repo/search/"
     assert 'name="q"' in form.group(0)
-
-
-def test_search_index_covers_every_paper_with_its_words(site: Path) -> None:
-    index = json.loads((site / "search" / "index.json").read_text(encoding="utf-8"))
-    papers = json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]
-    assert [doc[0] for doc in index["docs"]] == [p["id"] for p in papers]
-    assert [doc[1] for doc in index["docs"]] == [p["title"] for p in papers]
-    assert [doc[3] for doc in index["docs"]] == [p["topics"] for p in papers]
-    assert set(index["stop_words"]) == STOP_WORDS
-    for doc, paper in zip(index["docs"], papers, strict=True):
-        indexed = doc[4].split()
-        assert indexed == sorted(set(indexed))
-        assert set(words(paper["title"] + " " + paper["abstract"])) <= set(indexed), paper["title"]
-        assert not {"the", "a"} & set(indexed)
 
 
 def test_search_page_knows_where_the_index_and_papers_are(site: Path) -> None:

@@ -13,18 +13,18 @@
     });
   }
 
-  // The index ships each paper's words (docs[i][4]); the word -> papers map is built here, once.
+  // The index comes in shards (one per month of papers); a shard's numbers count from its first paper.
   function Index(data) {
     this.docs = data.docs;
     this.stopWords = new Set(data.stop_words);
     var postings = new Map();
-    for (var doc = 0; doc < data.docs.length; doc++) {
-      var paperWords = data.docs[doc][4] ? data.docs[doc][4].split(" ") : [];
-      for (var w = 0; w < paperWords.length; w++) {
-        var docs = postings.get(paperWords[w]);
-        if (docs) docs.push(doc); else postings.set(paperWords[w], [doc]);
-      }
-    }
+    data.shards.forEach(function (shard) {
+      Object.keys(shard.words).forEach(function (word) {
+        var gaps = shard.words[word], doc = shard.first, docs = postings.get(word);
+        if (!docs) postings.set(word, docs = []);
+        for (var j = 0; j < gaps.length; j++) { doc += gaps[j]; docs.push(doc); }
+      });
+    });
     this.postings = postings;
     this.vocabulary = Array.from(postings.keys()).sort();
     this.titleWords = new Array(data.docs.length);  // filled on first use: a title is split once

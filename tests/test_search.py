@@ -1,0 +1,71 @@
+"""The search index: every paper findable by each of its words, shards that decode to the right papers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator import search
+from generator.build import build_site
+from generator.config import load_config
+from generator.memo import Memo
+from generator.search import LONG_WORD, STOP_WORDS, words
+
+
+def decoded(index: dict) -> dict[str, set[int]]:
+    """word -> numbers of the papers it occurs in, the way search.js decodes the shards."""
+    found: dict[str, set[int]] = {}
+    for shard in index["shards"]:
+        for word, gaps in shard["words"].items():
+            assert gaps[0] >= 0 and all(gap > 0 for gap in gaps[1:]), word
+            number = shard["first"]
+            for gap in gaps:
+                number += gap
+                found.setdefault(word, set()).add(number)
+    return found
+
+
+def test_every_paper_is_found_by_each_of_its_words_and_only_its_own(corpus_project: Path) -> None:
+    config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
+    site = build_site(config, corpus_project).site
+    index = json.loads(search.index_json(site))
+    assert [doc[0] for doc in index["docs"]] == [paper.id for paper in site.papers]
+    assert [doc[3] for doc in index["docs"]] == [[match.slug for match in paper.topics] for paper in site.papers]
+    assert set(index["stop_words"]) == STOP_WORDS
+    assert len(index["shards"]) == len({paper.first_seen.replace(day=1) for paper in site.papers}) > 1
+    postings = decoded(index)
+    topic_names = {topic.slug: topic.name for topic in site.topics}
+    for number, paper in enumerate(site.papers):
+        own = set(words(paper.title + " " + paper.abstract))
+        assert all(number in postings[word] for word in own), paper.title
+    for word, numbers in postings.items():
+        assert all(word in search.paper_words(site.papers[n], topic_names) for n in numbers), word
+    assert "the" not in postings and "a" not in postings
+
+
+def test_a_carried_memo_re_encodes_one_month_and_gives_a_clean_builds_bytes(corpus_project: Path) -> None:
+    config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
+    site = build_site(config, corpus_project).site
+    memo = Memo()
+    search.index_json(site, memo)
+    memo.commit()
+    middle = len(site.papers) // 2
+    papers = list(site.papers)
+    papers[middle] = dataclasses.replace(papers[middle], abstract=papers[middle].abstract + " zyzzogeton")
+    changed = dataclasses.replace(site, papers=tuple(papers))
+
+    assert search.index_json(changed, memo) == search.index_json(changed)
+    counts = memo.counts()
+    assert counts["search-shard"][0] == 1 and counts["search-shard"][1] > 1
+    month = [p for p in site.papers if p.first_seen.replace(day=1) == papers[middle].first_seen.replace(day=1)]
+    assert counts["search-terms"] == (1, len(month) - 1)  # only the changed paper's words are split again
+    assert middle in decoded(json.loads(search.index_json(changed, memo)))["zyzzogeton"]
+
+
+@given(st.text(alphabet=st.sampled_from("aZé_1 -.'\u00df\u0130x"), max_size=40))
+def test_the_set_first_word_split_equals_the_query_split(text: str) -> None:
+    assert set(LONG_WORD.findall(text.lower())) - STOP_WORDS == set(words(text))
