@@ -14,6 +14,8 @@ from . import urls
 from .memo import Memo
 from .model import Paper, Site
 
+RECORD_JSON = json.JSONEncoder(ensure_ascii=False)  # made once: json.dumps with options builds an encoder per call
+
 
 def paper_record(paper: Paper, link: urls.Urls) -> dict[str, Any]:
     return {
@@ -37,7 +39,7 @@ def papers_json(site: Site, memo: Memo | None = None) -> bytes:
     lines = (memo or Memo()).table("export-line", site.base_url)
 
     def encode(paper: Paper) -> str:
-        return json.dumps(paper_record(paper, link), ensure_ascii=False)
+        return RECORD_JSON.encode(paper_record(paper, link))
 
     body = ",\n".join(lines.get(paper, encode) for paper in site.papers)
     return ('{"papers": [\n' + body + ("\n" if body else "") + "]}\n").encode("utf-8")

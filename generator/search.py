@@ -25,6 +25,7 @@ from .model import Paper, Site
 INDEX_PATH = "search/index.json"
 INDEX_VERSION = 2
 WORD = re.compile(r"[^\W_]+")
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps with options builds an encoder per call
 LONG_WORD = re.compile(r"[^\W_]{2,}")  # a whole WORD match of two or more characters: a shorter run cannot match inside a longer one
 # Words in nearly every abstract: they would only bloat the index and match everything.
 STOP_WORDS = frozenset(
@@ -66,7 +67,7 @@ def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[s
                 postings[word] = [number]
             else:
                 found.append(number)
-    return json.dumps({word: delta_encode(postings[word]) for word in sorted(postings)}, ensure_ascii=False, separators=(",", ":"))
+    return COMPACT_JSON.encode({word: delta_encode(postings[word]) for word in sorted(postings)})
 
 
 def months(papers: Sequence[Paper]) -> list[tuple[int, tuple[Paper, ...]]]:
@@ -87,7 +88,7 @@ def index_json(site: Site, memo: Memo | None = None) -> bytes:
 
     def encode_doc(paper: Paper) -> str:
         doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics]]
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        return COMPACT_JSON.encode(doc)
 
     def encode_shard(papers: tuple[Paper, ...]) -> str:
         return shard_json(papers, paper_terms)
