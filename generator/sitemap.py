@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
-from xml.sax.saxutils import escape
 
 from . import urls
 
@@ -22,7 +22,7 @@ def page_locations(paths: Iterable[str]) -> list[str]:
 
 def sitemap_xml(paths: Iterable[str], base_url: str) -> bytes:
     link = urls.Urls(base_url)
-    entries = "".join(f"  <url><loc>{escape(link.absolute(location))}</loc></url>\n" for location in page_locations(paths))
+    entries = "".join(f"  <url><loc>{html.escape(link.absolute(location), quote=False)}</loc></url>\n" for location in page_locations(paths))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
