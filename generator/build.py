@@ -1,4 +1,4 @@
-"""The pipeline: ingest -> dedupe -> topics -> assemble -> render. Returns files, writes nothing."""
+"""The pipeline: ingest -> dedupe -> topics -> assemble (build_model) -> render (build_site). Returns files, writes nothing."""
 
 from __future__ import annotations
 
@@ -60,6 +60,62 @@ def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> Si
     return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author, nav=nav)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelResult:
+    """The site as data, before anything is rendered: what `digest topics` and the renderers need."""
+
+    site: Site
+    problems: tuple[Problem, ...]
+    dumps: int
+    entries: int
+    candidate_pairs: int
+    fatal: bool  # an input the whole site depends on (topics.yaml, a content page in every menu) is broken
+
+
+def read_entries(config: Config, cache: ingest.ParseCache | None = None) -> tuple[int, list[Entry], list[Problem]]:
+    """(dumps found, entries of every dump without errors, problems): a dump with an error adds none of its entries."""
+    dumps, problems = ingest.discover(config.content_dir)
+    entries: list[Entry] = []
+    for result in ingest.read_dumps(dumps, config.year, cache):
+        problems.extend(result.problems)
+        if not any(p.severity is Severity.ERROR for p in result.problems):
+            entries.extend(result.entries)
+    return len(dumps), entries, problems
+
+
+def build_model(
+    config: Config,
+    cache: ingest.ParseCache | None = None,
+    progress: Progress = no_progress,
+    memo: Memo | None = None,
+    timer: Timer | None = None,
+) -> ModelResult:
+    """Read every dump, dedupe, classify and assemble the site model; problems are returned, never raised."""
+    memo = memo if memo is not None else Memo()
+    timer = timer or Timer()
+    progress("read")
+    dumps, entries, found_problems = read_entries(config, cache)
+    problems = list(found_problems)
+    timer.lap("read")
+    progress("dedupe")
+
+    deduped = dedupe(entries, config.dedupe, memo)
+    timer.lap("dedupe")
+    progress("topics")
+
+    taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir)
+    problems.extend(taxonomy_problems)
+    papers = topics.classify_papers(deduped.papers, taxonomy, memo) if taxonomy else deduped.papers
+    timer.lap("topics")
+
+    content_pages, page_problems = pages.load_pages(config.content_dir, config.base_path)
+    problems.extend(page_problems)
+    site_model = dataclasses.replace(assemble(papers, config, taxonomy.site_topics if taxonomy else ()), pages=content_pages)
+    timer.lap("assemble")
+    broken_page = any(p.severity is Severity.ERROR for p in page_problems)
+    return ModelResult(site_model, tuple(problems), dumps, len(entries), deduped.candidate_pairs, fatal=taxonomy is None or broken_page)
+
+
 def build_site(
     config: Config,
     project_root: Path,
@@ -76,34 +132,9 @@ def build_site(
     """
     memo = memo if memo is not None else Memo()
     timer = Timer()
-    problems: list[Problem] = []
-    progress("read")
-    dumps, found_problems = ingest.discover(config.content_dir)
-    problems.extend(found_problems)
-    entries: list[Entry] = []
-    for result in ingest.read_dumps(dumps, config.year, cache):
-        problems.extend(result.problems)
-        if not any(p.severity is Severity.ERROR for p in result.problems):
-            entries.extend(result.entries)
-    timer.lap("read")
-    progress("dedupe")
-
-    deduped = dedupe(entries, config.dedupe, memo)
-    timer.lap("dedupe")
-    progress("topics")
-
-    taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir)
-    problems.extend(taxonomy_problems)
-    papers = topics.classify_papers(deduped.papers, taxonomy, memo) if taxonomy else deduped.papers
-    timer.lap("topics")
-
-    site_model = assemble(papers, config, taxonomy.site_topics if taxonomy else ())
-    timer.lap("assemble")
+    model = build_model(config, cache, progress, memo, timer)
+    site_model, content_pages = model.site, model.site.pages
     progress("render")
-
-    content_pages, page_problems = pages.load_pages(config.content_dir, config.base_path)
-    problems.extend(page_problems)
-    site_model = dataclasses.replace(site_model, pages=content_pages)
 
     renderer = make_renderer(theme_dirs(config.theme, project_root), site_info(config, content_pages))
     files = renderer.static_files()
@@ -122,13 +153,12 @@ def build_site(
     timer.lap("render")
 
     stats = BuildStats(
-        dumps=len(dumps),
-        entries=len(entries),
+        dumps=model.dumps,
+        entries=model.entries,
         papers=len(site_model.papers),
         days=len(site_model.days),
-        candidate_pairs=deduped.candidate_pairs,
+        candidate_pairs=model.candidate_pairs,
         files=len(files),
         seconds=timer.seconds,
     )
-    broken_page = any(p.severity is Severity.ERROR for p in page_problems)
-    return BuildResult(dict(sorted(files.items())), tuple(problems), stats, site_model, fatal=taxonomy is None or broken_page)
+    return BuildResult(dict(sorted(files.items())), model.problems, stats, site_model, fatal=model.fatal)

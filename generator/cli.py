@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, ingest, output, topics
-from .build import BuildResult, build_site
+from .build import build_model, build_site, read_entries
 from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
 from .problems import Problem, Severity, UserError, as_seen_from
 from .progress import build_progress
@@ -131,10 +131,11 @@ def refuse_unsafe_output(config: Config, args: argparse.Namespace, root: Path) -
     raise UserError(problem, EXIT_FAILED)
 
 
-def build_failed(result: BuildResult, strict: bool) -> bool:
-    if strict and result.problems:
+def build_failed(problems: Sequence[Problem], fatal: bool, entries: int, strict: bool) -> bool:
+    """Nothing is written when: --strict and any problem; a broken input every page needs; errors and no paper left."""
+    if strict and problems:
         return True
-    return result.fatal or (bool(result.errors) and result.stats.entries == 0)
+    return fatal or (any(p.severity is Severity.ERROR for p in problems) and entries == 0)
 
 
 def command_build(args: argparse.Namespace) -> int:
@@ -143,7 +144,7 @@ def command_build(args: argparse.Namespace) -> int:
     refuse_unsafe_output(config, args, root)
     with build_progress(args.quiet) as progress:
         result = build_site(config, root, progress=progress)
-    if build_failed(result, args.strict):
+    if build_failed(result.problems, result.fatal, result.stats.entries, args.strict):
         report(result.problems, args.quiet, config.content_dir)
         print("digest: build failed; the output folder was left as it was", file=sys.stderr)
         return EXIT_FAILED
@@ -165,11 +166,13 @@ def command_build(args: argparse.Namespace) -> int:
 
 
 def command_topics(args: argparse.Namespace) -> int:
-    result = build_site(resolve_config(args), project_root_of(args))
-    report(result.problems, args.quiet)
-    if build_failed(result, args.strict):
+    config = resolve_config(args)
+    model = build_model(config)  # the model is all a coverage report needs: nothing is rendered
+    if build_failed(model.problems, model.fatal, model.entries, args.strict):
+        report(model.problems, args.quiet, config.content_dir)
         return EXIT_FAILED
-    print(topics.format_coverage(topics.coverage(result.site.papers, result.site.topics)), end="")
+    report(as_skipped(model.problems), args.quiet, config.content_dir)
+    print(topics.format_coverage(topics.coverage(model.site.papers, model.site.topics)), end="")
     return EXIT_OK
 
 
@@ -178,12 +181,7 @@ def command_dupes(args: argparse.Namespace) -> int:
     from .dedupe import dedupe
 
     config = resolve_config(args)
-    dumps, problems = ingest.discover(config.content_dir)
-    entries = []
-    for parsed in ingest.read_dumps(dumps, config.year):
-        problems.extend(parsed.problems)
-        if not any(p.severity is Severity.ERROR for p in parsed.problems):
-            entries.extend(parsed.entries)
+    _, entries, problems = read_entries(config)
     report(as_skipped(problems), args.quiet, config.content_dir)
     if args.strict and problems:
         return EXIT_FAILED

@@ -112,3 +112,13 @@ def test_console_script_is_declared() -> None:
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["project"]["scripts"]["digest"] == "generator.cli:main"
     assert pyproject["project"]["name"] == "paper-digest"
+
+
+@pytest.mark.parametrize("command", ["topics", "dupes"])
+def test_report_commands_show_problems_as_openable_paths_and_write_nothing(sample_project: Path, command: str) -> None:
+    (sample_project / "content" / "dumps" / "broken.json").write_text('[{"title": "A paper"', encoding="utf-8")
+    result = digest(command, cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    assert "content/dumps/broken.json:1:" in result.stderr and "this dump was skipped" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (sample_project / "site").exists()
