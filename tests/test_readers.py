@@ -52,6 +52,18 @@ def test_seed_dump_reads_every_paper_at_its_line(seed: Path) -> None:
         assert html.unescape(lines[entry.line + 1].strip()) == entry.abstract
 
 
+@pytest.mark.parametrize("seed", sorted(SEEDS.iterdir()), ids=lambda p: p.name)
+def test_a_header_without_blank_lines_reads_like_the_seed(seed: Path) -> None:
+    text = seed.read_text(encoding="utf-8")
+    paragraphs = text.split("\n\n")
+    day = next(i for i, paragraph in enumerate(paragraphs) if re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", paragraph.strip()))
+    squeezed = "\n".join(p.strip() for p in paragraphs[: day + 1]) + "\n" + "\n\n".join(paragraphs[day + 1 :])
+    assert squeezed != text
+    expected, got = read_text_dump(text.encode(), "d.txt", 2025), read_text_dump(squeezed.encode(), "d.txt", 2025)
+    assert got.problems == expected.problems and len(got.entries) == len(expected.entries) > 0
+    assert [(e.title, e.abstract, e.date, e.rank) for e in got.entries] == [(e.title, e.abstract, e.date, e.rank) for e in expected.entries]
+
+
 def test_crlf_bom_trailing_spaces_and_entities_read_like_the_clean_file() -> None:
     clean = (SEEDS / "003_ddb0a157f22d12e4.txt").read_text(encoding="utf-8")
     messy = "\ufeff" + "\r\n".join(line + "   " for line in clean.split("\n"))

@@ -75,20 +75,32 @@ def parse_day_line(text: str) -> DayLine | None:
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
+    """Paragraphs split on blank lines; up to the day line, each header line and the day line stand alone
+    (a dump typed or pasted without blank lines in its header reads like one that has them)."""
     paragraphs: list[Paragraph] = []
     current: list[str] = []
     start = 0
+    in_header = True
+
+    def close() -> None:
+        if current:
+            paragraphs.append(Paragraph(start, " ".join(current)))
+            current.clear()
+
     for number, raw in enumerate(LINE_BREAK.split(text), start=1):
         line = raw.strip()
-        if line:
-            if not current:
-                start = number
-            current.append(line)
-        elif current:
-            paragraphs.append(Paragraph(start, " ".join(current)))
-            current = []
-    if current:
-        paragraphs.append(Paragraph(start, " ".join(current)))
+        if not line:
+            close()
+            continue
+        if in_header and (line.casefold() in BOILERPLATE or parse_day_line(line)):
+            close()
+            paragraphs.append(Paragraph(number, line))
+            in_header = not parse_day_line(line)
+            continue
+        if not current:
+            start = number
+        current.append(line)
+    close()
     return paragraphs
 
 
