@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
 
 from .model import ContentPage
 from .problems import Problem, error
@@ -19,9 +18,15 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RESERVED_SLUGS = frozenset({"days", "papers", "topics", "static", "search", "archive", "feeds", "dedupe", "index"})
 FRONT_MATTER_KEYS = ("title", "description", "slug", "nav")
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+
 
 def _renderer(base_path: str) -> MarkdownIt:
     """CommonMark with raw HTML off; a root-relative link like /archive/ gets the site's base path."""
+    from markdown_it import MarkdownIt  # imported by the first content page, not by every build
+
     markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
     def under_base(state: StateCore) -> None:
