@@ -318,6 +318,24 @@ def test_digest_topics_reports_a_broken_topics_yaml(one_dump_project: Path, case
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("topics:\n\t- name: x\n", (2, "invalid YAML: found character '\\t' that cannot start any token")),
+        ("topics:\n  - name: A\n    include: *phrases\n", (3, "invalid YAML: found undefined alias 'phrases'")),
+    ],
+)
+def test_invalid_yaml_is_explained_by_the_detailed_parser(text: str, expected: tuple[int, str]) -> None:
+    taxonomy, problems = parse_taxonomy(text, "topics.yaml")  # libyaml parses valid files; its messages name no character or alias
+    assert taxonomy is None and [(p.line, p.message) for p in problems] == [expected]
+
+
+def test_yaml_anchors_and_aliases_still_work() -> None:
+    taxonomy, problems = parse_taxonomy("topics:\n  - name: A\n    include: &shared [agent]\n  - name: B\n    include: *shared\n", "topics.yaml")
+    assert problems == [] and taxonomy is not None
+    assert [t.include for t in taxonomy.topics] == [("agent",), ("agent",)]
+
+
 def test_every_problem_in_topics_yaml_is_reported_at_once() -> None:
     text = "topics:\n  - name: A\n    slug: Bad Slug\n    include: [a]\n  - slug: b\n    include: [b]\n    colour: red\nmin_score: lots\n"
     taxonomy, problems = parse_taxonomy(text, "topics.yaml")
