@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -22,7 +22,7 @@ import yaml
 
 from .memo import Memo
 from .model import Paper, Topic, TopicMatch
-from .normalize import NON_WORD, normalize_title
+from .normalize import LATEX_REMNANTS, NON_WORD, normalize_title
 from .problems import Problem, error
 
 TOPICS_NAME = "topics.yaml"
@@ -70,6 +70,18 @@ def fold(text: str) -> str:
     return normalize_title(text)
 
 
+# fold's ASCII path as one bytes.translate: letters and digits kept (lowercased), LaTeX remnants deleted, the rest spaces.
+_BYTE_FOLD = bytes(ord(chr(code).lower()) if code < 128 and chr(code).isalnum() else 32 for code in range(256))
+_BYTE_DELETE = bytes(LATEX_REMNANTS)
+
+
+def tokens(text: str) -> list[bytes]:
+    """fold(text).split(), as ASCII bytes: a scan makes one object per word, and bytes are cheaper to make and hash than str."""
+    if "&" not in text and text.isascii():
+        return text.encode().translate(_BYTE_FOLD, _BYTE_DELETE).split()
+    return normalize_title(text).encode().split()
+
+
 def phrase_keys(phrase: str) -> tuple[tuple[str, ...], ...]:
     """The token sequences a phrase matches: as written, and closed up when it has several words.
 
@@ -87,52 +99,145 @@ def phrase_keys(phrase: str) -> tuple[tuple[str, ...], ...]:
     return tuple(dict.fromkeys(variants))
 
 
+Start = tuple[int, tuple[str, ...], Label]  # a phrase that can start at a word: (its length in words, its keys, its label)
+# After the next word: the labels of the phrases that occur (if they are two words at most), else the phrases to check.
+Continued = tuple[tuple[Label, ...], tuple[Start[Label], ...] | None]
+# What a word starts: (labels when the next word continues nothing, next word -> Continued, prefix labels to add then).
+Here = tuple[tuple[Label, ...], dict[bytes, Continued[Label]] | None, tuple[Label, ...]]
+_UNKNOWN: Any = ("a word not learned yet",)  # truthy, so the scan's one test per word also catches it
+_END = b""  # the word after a text's last: tokens() never makes it
+
+
 class PhraseIndex(Generic[Label]):
-    """Phrases compiled for one scan of a text: first key -> [(keys, label)]."""
+    """Phrases compiled for scanning texts.
+
+    A text word's keys are its stem and every prefix pattern ("quantiz*") the stem starts
+    with; a phrase occurs where its keys are among the keys of consecutive words. What a
+    word starts is worked out once per distinct word, so a scan costs one dictionary
+    look-up per word, and one more at a word that starts a phrase of several words: the
+    words that can continue those phrases are registered as they are first seen. The scan
+    runs backwards, so the words after the current one are always already known.
+    """
 
     def __init__(self, compiled: Iterable[tuple[tuple[str, ...], Label]]) -> None:
-        self.by_first: dict[str, list[tuple[tuple[str, ...], Label]]] = {}
+        by_first: dict[str, list[Start[Label]]] = {}
         prefixes: set[str] = set()
         for keys, label in compiled:
-            self.by_first.setdefault(keys[0], []).append((keys, label))
+            by_first.setdefault(keys[0], []).append((len(keys), keys, label))
             prefixes.update(key[:-1] for key in keys if key.endswith("*"))
-        self.prefixes = frozenset(prefixes)
-        self.prefix_lengths = tuple(sorted({len(p) for p in prefixes}))
-        self._words: dict[str, tuple[frozenset[str], tuple[tuple[tuple[str, ...], Label], ...]]] = {}
+        self.by_first = {key: tuple(starts) for key, starts in by_first.items()}
+        self._shortest = min(map(len, prefixes), default=0)
+        self._prefixes_by_head: dict[str, list[str]] = {}  # the prefixes a stem can start with, by its first letters, shortest first
+        for prefix in sorted(prefixes, key=len):
+            self._prefixes_by_head.setdefault(prefix[: self._shortest], []).append(prefix)
+        # Only a phrase's last word can be a prefix, so a phrase of several words starts with an exact
+        # word: what a word that has only its stem as key starts depends on that stem alone.
+        self._here_of_key: dict[str, Here[Label]] = {}
+        self._firsts_of_second: dict[str, list[str]] = {}  # second key -> first keys of the phrases with it
+        for key, starts in self.by_first.items():
+            seconds = dict.fromkeys(phrase[1] for size, phrase, _ in starts if size > 1)
+            self._here_of_key[key] = (tuple(label for size, _, label in starts if size == 1), {} if seconds else None, ())
+            for second in seconds:
+                self._firsts_of_second.setdefault(second, []).append(key)
+        # Most words of a text are in no phrase: a word is worth stemming only when it is one of the few spellings
+        # that stem to a phrase's word (key, key + "s", "studies" for "study") or begins like a prefix pattern.
+        exact = {key for starts in self.by_first.values() for _, phrase, _ in starts for key in phrase if not key.endswith("*")}
+        spellings = {spelling for key in exact for spelling in (key, key + "s", key[:-1] + "ies") if stem(spelling) == key}
+        self._spellings = frozenset(spelling.encode() for spelling in spellings)
+        self._head = max(self._shortest - 1, 0)  # "studies" stems to "study": its stem can start with a prefix its letters do not
+        self._heads = frozenset(prefix[: self._head].encode() for prefix in prefixes)
+        self._keys: dict[bytes, tuple[str, ...]] = {}
+        self._here: dict[bytes, Here[Label] | tuple[()]] = {}
 
-    def word(self, word: str) -> tuple[frozenset[str], tuple[tuple[tuple[str, ...], Label], ...]]:
-        """A text word's keys (its stem and every prefix pattern it starts with) and the phrases that
-        can start at it; computed once per distinct word."""
-        known = self._words.get(word)
-        if known is None:
-            token = stem(word)
-            keys = (token, *(token[:n] + "*" for n in self.prefix_lengths if len(token) >= n and token[:n] in self.prefixes))
-            starts = tuple(entry for key in keys for entry in self.by_first.get(key, ()))
-            known = self._words[word] = (frozenset(keys), starts)
-        return known
+    def word_keys(self, word: str) -> tuple[str, ...]:
+        """A text word's keys: its stem, then the prefix patterns the stem starts with, shortest first."""
+        token = stem(word)
+        candidates = self._prefixes_by_head.get(token[: self._shortest])
+        if candidates is None:
+            return (token,)
+        return (token, *(prefix + "*" for prefix in candidates if token.startswith(prefix)))
+
+    def _learn(self, word: bytes) -> Here[Label] | tuple[()]:
+        """Work out a word's keys and what it starts, and register it with the words it can follow in a phrase."""
+        if word not in self._spellings and word[: self._head] not in self._heads:
+            self._keys[word] = ()  # its keys are in no phrase: as good as none
+            self._here[word] = ()
+            return ()
+        keys = self._keys[word] = self.word_keys(word.decode())
+        here: Here[Label] | tuple[()]
+        if len(keys) == 1:
+            here = self._here[word] = self._here_of_key.get(keys[0], ())
+            firsts = self._firsts_of_second.get(keys[0])
+        else:
+            exact = self._here_of_key.get(keys[0])
+            prefixed = tuple(label for key in keys[1:] for _, _, label in self.by_first.get(key, ()))
+            if not prefixed:
+                here = exact or ()
+            elif exact:
+                here = (exact[0] + prefixed, exact[1], prefixed)
+            else:
+                here = (prefixed, None, ())
+            self._here[word] = here
+            firsts = list(dict.fromkeys(first for key in keys for first in self._firsts_of_second.get(key, ())))
+        for first in firsts or ():
+            follow = self._here_of_key[first][1]
+            assert follow is not None
+            starts = [start for start in self.by_first[first] if start[0] == 1 or start[1][1] in keys]
+            longer = any(size > 2 for size, _, _ in starts)
+            follow[word] = (tuple(label for _, _, label in starts), tuple(starts) if longer else None)
+        return here
 
     def find(self, text: str) -> list[Label]:
-        """Every label whose phrase occurs in text, once per occurrence, in text order."""
-        known = self._words
-        words = [known.get(word) or self.word(word) for word in fold(text).split()]
-        count = len(words)
+        """Every label whose phrase occurs in text, once per occurrence: in text order and, where several
+        phrases start at one word, exact words before prefixes (shorter prefixes first), then in the order given."""
+        return self.scan(tokens(text))
+
+    def scan(self, words: list[bytes]) -> list[Label]:
+        """find() on a text already split by tokens()."""
+        here_of = self._here.get
+        groups: list[tuple[Label, ...]] = []  # the labels found at each word that starts a phrase, last word first
+        after = _END
+        last = len(words) - 1
+        for back, word in enumerate(reversed(words)):
+            here = here_of(word, _UNKNOWN)
+            if here:
+                if here is _UNKNOWN:
+                    here = self._learn(word)
+                    if not here:
+                        after = word
+                        continue
+                alone, follow, prefixed = here
+                continued = follow.get(after) if follow else None
+                if continued is None:
+                    groups.append(alone)
+                else:
+                    if prefixed:
+                        groups.append(prefixed)
+                    labels, longer = continued
+                    groups.append(labels if longer is None else self._longer(words, last - back, longer))
+            after = word
+        groups.reverse()
+        return list(chain.from_iterable(groups))
+
+    def _longer(self, words: list[bytes], at: int, starts: tuple[Start[Label], ...]) -> tuple[Label, ...]:
+        """The labels of `starts` occurring at words[at], given that the next word continues each: words after it are known."""
         found: list[Label] = []
-        for start, (_, starts) in enumerate(words):
-            for phrase, label in starts:
-                size = len(phrase)
-                if size == 1 or (start + size <= count and all(phrase[i] in words[start + i][0] for i in range(1, size))):
-                    found.append(label)
-        return found
+        for size, phrase, label in starts:
+            if size <= 2 or (at + size <= len(words) and all(phrase[offset] in self._keys[words[at + offset]] for offset in range(2, size))):
+                found.append(label)
+        return tuple(found)
 
 
 # ---------------------------------------------------------------- classification
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # eq=False: hashed by identity, cheaply, when a scan's hits are deduplicated
 class _Phrase:
     topic: int  # index into the taxonomy
     text: str  # as written in topics.yaml: what a page shows as the "why"
-    kind: str  # "include" | "title_only" | "exclude"
+    in_title: bool  # include and title_only: scores when found in the title
+    in_abstract: bool  # include: scores when found in the abstract
+    excludes: bool  # exclude: keeps the topic out when found anywhere
 
 
 class Classifier:
@@ -146,27 +251,43 @@ class Classifier:
         for index, topic in enumerate(taxonomy.topics):
             for kind in ("include", "title_only", "exclude"):
                 for text in getattr(topic, kind):
+                    phrase = _Phrase(index, text, in_title=kind != "exclude", in_abstract=kind == "include", excludes=kind == "exclude")
                     for keys in phrase_keys(text):
-                        compiled.setdefault((index, kind == "exclude", keys), _Phrase(index, text, kind))
+                        compiled.setdefault((index, kind == "exclude", keys), phrase)
         self.index = PhraseIndex((keys, phrase) for (_, _, keys), phrase in compiled.items())
 
     def classify(self, title: str, abstract: str) -> tuple[TopicMatch, ...]:
         """The topics of a paper, best score first (ties in taxonomy order); Other when none applies."""
         in_title = self.index.find(title)
         in_abstract = self.index.find(abstract)
-        excluded = {hit.topic for hit in in_title + in_abstract if hit.kind == "exclude"}
-        scores: Counter[int] = Counter()
-        why: dict[int, dict[str, None]] = {}
-        for hits, weight, counted in ((in_title, self.taxonomy.title_weight, ("include", "title_only")), (in_abstract, 1, ("include",))):
-            for hit in hits:
-                if hit.kind not in counted or hit.topic in excluded:
-                    continue
-                scores[hit.topic] += weight
-                why.setdefault(hit.topic, {})[hit.text] = None
-        chosen = sorted((t for t, score in scores.items() if score >= self.taxonomy.min_score), key=lambda t: (-scores[t], t))
+        scores: dict[int, int] = {}
+        excluded: set[int] = set()
+        weight = self.taxonomy.title_weight
+        for hit in in_title:
+            if hit.in_title:
+                scores[hit.topic] = scores.get(hit.topic, 0) + weight
+            elif hit.excludes:
+                excluded.add(hit.topic)
+        for hit in in_abstract:
+            if hit.in_abstract:
+                scores[hit.topic] = scores.get(hit.topic, 0) + 1
+            elif hit.excludes:
+                excluded.add(hit.topic)
+        least = self.taxonomy.min_score
+        chosen = sorted((t for t, score in scores.items() if score >= least and t not in excluded), key=lambda t: (-scores[t], t))
         if not chosen:
-            return (TopicMatch(OTHER.slug, ()),)
+            return _IN_OTHER
+        why: dict[int, dict[str, None]] = {t: {} for t in chosen}
+        for hit in dict.fromkeys(in_title):  # each phrase once, at its first occurrence
+            if hit.in_title and hit.topic in why:
+                why[hit.topic][hit.text] = None
+        for hit in dict.fromkeys(in_abstract):
+            if hit.in_abstract and hit.topic in why:
+                why[hit.topic][hit.text] = None
         return tuple(TopicMatch(self.taxonomy.topics[t].slug, tuple(why[t])) for t in chosen)
+
+
+_IN_OTHER = (TopicMatch(OTHER.slug, ()),)
 
 
 def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | None = None) -> tuple[Paper, ...]:

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.build import build_site
 from generator.config import load_config
+from generator.model import Topic, TopicMatch
 from generator.normalize import normalize_title
-from generator.topics import DEFAULT_TAXONOMY, OTHER, Classifier, coverage, fold, parse_taxonomy
+from generator.topics import (
+    DEFAULT_TAXONOMY,
+    OTHER,
+    Classifier,
+    PhraseIndex,
+    Taxonomy,
+    coverage,
+    fold,
+    parse_taxonomy,
+    phrase_keys,
+    stem,
+    tokens,
+)
 
 from .conftest import REPO_ROOT, SEEDS
+
+T = TypeVar("T")
 
 RULES = """
 topics:
@@ -123,6 +142,122 @@ def test_words_only_match_whole_words() -> None:
 @given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80))
 def test_the_fast_ascii_fold_equals_normalize_title(text: str) -> None:
     assert fold(text) == normalize_title(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_tokens_are_the_folded_words(text: str) -> None:
+    assert tokens(text) == [word.encode() for word in normalize_title(text).split()]
+
+
+# ---------------------------------------------------------------- the fast matcher against an obviously correct one
+
+
+def reference_matches(entries: Sequence[tuple[tuple[str, ...], T]], text: str) -> list[T]:
+    """Every entry's label at every word where its keys occur, trying each entry at each word: in text order, and
+    at one word exact first words before prefixes, shorter prefixes first, then in the order given."""
+    words = normalize_title(text).split()
+
+    def key_matches(key: str, word: str) -> bool:
+        return stem(word).startswith(key[:-1]) if key.endswith("*") else stem(word) == key
+
+    found: list[T] = []
+    for start in range(len(words)):
+        here: list[tuple[int, int, T]] = []
+        for order, (keys, label) in enumerate(entries):
+            if start + len(keys) <= len(words) and all(key_matches(key, words[start + i]) for i, key in enumerate(keys)):
+                here.append((len(keys[0]) if keys[0].endswith("*") else 0, order, label))
+        found.extend(label for _, _, label in sorted(here, key=lambda hit: hit[:2]))
+    return found
+
+
+def compiled(phrases: Sequence[str]) -> list[tuple[tuple[str, ...], int]]:
+    return [(keys, label) for label, phrase in enumerate(phrases) for keys in phrase_keys(phrase)]
+
+
+# Plurals and words the stemmer leaves alone, words that are prefixes of others, closed-up forms.
+VOCABULARY = [
+    "a", "in", "we", "model", "models", "modeling", "mod", "study", "studies", "stud", "bias", "biases", "bia", "class", "classes",
+    "clas", "status", "analysis", "long", "context", "contexts", "window", "pre", "training", "pretraining", "quant", "quantiz",
+    "quantized", "quantization", "mixture", "of", "experts", "survey", "surveys", "learning", "s", "ies", "ss", "us", "is",
+]
+WORD = st.one_of(st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY), st.text(alphabet="abeiqsuy", min_size=1, max_size=6))
+PHRASE = st.builds(
+    lambda words, joiner, prefix: joiner.join(words) + ("*" if prefix else ""),
+    st.lists(WORD, min_size=1, max_size=4),
+    st.sampled_from([" ", "-"]),
+    st.booleans(),
+)
+TEXT = st.lists(st.tuples(WORD, st.booleans(), st.sampled_from([" ", " ", "-", ", ", " (", ") ", "$^{", "'s "])), max_size=30).map(
+    lambda parts: "".join((word.upper() if upper else word) + gap for word, upper, gap in parts)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PHRASE, min_size=1, max_size=12), st.data())
+@example(["mixture of experts"], None).via("a phrase cut short by the end of the text")
+def test_the_phrase_index_finds_what_trying_every_phrase_at_every_word_finds(phrases: list[str], data: st.DataObject | None) -> None:
+    # Texts made partly of the phrases themselves, whole or cut short, so that most phrases do occur.
+    pieces = st.one_of(TEXT, st.sampled_from(phrases), st.sampled_from(phrases).map(lambda phrase: phrase.rsplit(" ", 1)[0]))
+    texts = ["many a mixture of", "mixture of"] if data is None else data.draw(st.lists(st.lists(pieces, max_size=6).map(" ".join), min_size=1, max_size=4))
+    index = PhraseIndex(compiled(phrases))
+    for text in texts + texts:  # one index for every text, so later texts run on the words the earlier ones taught it
+        assert index.find(text) == reference_matches(compiled(phrases), text), text
+
+
+Hit = tuple[int, str, str]  # (topic, kind, text)
+Matcher = Callable[[list[tuple[tuple[str, ...], Hit]]], Callable[[str], list[Hit]]]  # entries -> text -> hits
+
+
+def reference_classifier(taxonomy: Taxonomy, matcher: Matcher | None = None) -> Callable[[str, str], tuple[TopicMatch, ...]]:
+    """The scoring rules as topics.yaml's header states them, on the reference matcher (or another one)."""
+    # A topic's phrases with the same token sequence and kind (exclude or not) count once, as the first listed.
+    first: dict[tuple[int, bool, tuple[str, ...]], Hit] = {}
+    for t, topic in enumerate(taxonomy.topics):
+        for kind in ("include", "title_only", "exclude"):
+            for text in getattr(topic, kind):
+                for keys in phrase_keys(text):
+                    first.setdefault((t, kind == "exclude", keys), (t, kind, text))
+    entries = [(keys, phrase) for (_, _, keys), phrase in first.items()]
+    find = matcher(entries) if matcher else functools.partial(reference_matches, entries)
+
+    def classify(title: str, abstract: str) -> tuple[TopicMatch, ...]:
+        in_title, in_abstract = find(title), find(abstract)
+        excluded = {t for t, kind, _ in in_title + in_abstract if kind == "exclude"}
+        scores: Counter[int] = Counter()
+        why: dict[int, dict[str, None]] = {}
+        for found, weight, counted in ((in_title, taxonomy.title_weight, ("include", "title_only")), (in_abstract, 1, ("include",))):
+            for t, kind, text in found:
+                if kind in counted and t not in excluded:
+                    scores[t] += weight
+                    why.setdefault(t, {})[text] = None
+        chosen = sorted((t for t in scores if scores[t] >= taxonomy.min_score), key=lambda t: (-scores[t], t))
+        if not chosen:
+            return (TopicMatch(OTHER.slug, ()),)
+        return tuple(TopicMatch(taxonomy.topics[t].slug, tuple(why[t])) for t in chosen)
+
+    return classify
+
+
+TOPIC = st.builds(
+    lambda include, title_only, exclude: (tuple(include), tuple(title_only), tuple(exclude)),
+    st.lists(PHRASE, min_size=1, max_size=5),
+    st.lists(PHRASE, max_size=2),
+    st.lists(PHRASE, max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TOPIC, min_size=1, max_size=5), st.integers(1, 4), st.integers(1, 3), st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=4))
+def test_classify_scores_as_the_rules_say(topics: list[tuple[tuple[str, ...], ...]], min_score: int, title_weight: int, papers: list[tuple[str, str]]) -> None:
+    taxonomy = Taxonomy(
+        tuple(Topic(slug=f"t{n}", name=f"T{n}", include=inc, title_only=only, exclude=exc) for n, (inc, only, exc) in enumerate(topics)),
+        min_score=min_score,
+        title_weight=title_weight,
+    )
+    classifier, reference = Classifier(taxonomy), reference_classifier(taxonomy)
+    for title, abstract in papers:
+        assert classifier.classify(title, abstract) == reference(title, abstract), (title, abstract)
 
 
 # ---------------------------------------------------------------- the default taxonomy on real content
