@@ -291,9 +291,20 @@ _IN_OTHER = (TopicMatch(OTHER.slug, ()),)
 
 
 def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | None = None) -> tuple[Paper, ...]:
-    """The same papers with their topics set; ids, titles and everything else untouched."""
-    classifier = Classifier(taxonomy)
-    return tuple(dataclasses.replace(paper, topics=classifier.classify(paper.title, paper.abstract)) for paper in papers)
+    """The same papers with their topics set; ids, titles and everything else untouched.
+
+    With a memo kept across builds, the compiled taxonomy (and the words it has learned) is
+    reused while the taxonomy is unchanged, and a paper whose title and abstract are unchanged
+    is not classified again.
+    """
+    memo = memo if memo is not None else Memo()
+    classifier: Classifier = memo.table("topics-classifier").get(taxonomy, Classifier)
+    classified = memo.table("topics", taxonomy)
+
+    def classify(text: tuple[str, str]) -> tuple[TopicMatch, ...]:
+        return classifier.classify(*text)
+
+    return tuple(dataclasses.replace(paper, topics=classified.get((paper.title, paper.abstract), classify)) for paper in papers)
 
 
 def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[str, tuple[Paper, ...]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import shutil
@@ -18,7 +19,8 @@ from hypothesis import strategies as st
 
 from generator.build import build_site
 from generator.config import load_config
-from generator.model import Topic, TopicMatch
+from generator.memo import Memo
+from generator.model import Paper, Topic, TopicMatch
 from generator.normalize import normalize_title
 from generator.topics import (
     DEFAULT_TAXONOMY,
@@ -26,6 +28,7 @@ from generator.topics import (
     Classifier,
     PhraseIndex,
     Taxonomy,
+    classify_papers,
     coverage,
     fold,
     parse_taxonomy,
@@ -258,6 +261,50 @@ def test_classify_scores_as_the_rules_say(topics: list[tuple[tuple[str, ...], ..
     classifier, reference = Classifier(taxonomy), reference_classifier(taxonomy)
     for title, abstract in papers:
         assert classifier.classify(title, abstract) == reference(title, abstract), (title, abstract)
+
+
+# ---------------------------------------------------------------- the memo: reuse across a preview session's rebuilds
+
+
+def papers_about(*titles: str) -> list[Paper]:
+    return [Paper(id=f"p{n}", title=title, abstract=f"We study {title.lower()} with a context window.", appearances=()) for n, title in enumerate(titles)]
+
+
+def test_a_rebuild_classifies_only_the_papers_whose_text_changed() -> None:
+    taxonomy, _ = parse_taxonomy(RULES, "topics.yaml")
+    assert taxonomy is not None
+    papers = papers_about("Long-context models", "Quantized transformers", "A survey of mixture of experts", "Protein folding")
+    memo = Memo()
+    first = classify_papers(papers, taxonomy, memo)
+    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0)}
+    memo.commit()
+
+    again = classify_papers(papers, taxonomy, memo)
+    assert again == first == classify_papers(papers, taxonomy)  # the same as a clean build's
+    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (0, 4)}
+    memo.commit()
+
+    edited = [papers[0], dataclasses.replace(papers[1], abstract="Speculative decoding, quantized."), *papers[2:]]
+    moved = [dataclasses.replace(paper, id=paper.id + "-moved") for paper in edited]  # not the text: nothing to classify
+    result = classify_papers(moved, taxonomy, memo)
+    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (1, 3)}
+    assert result == classify_papers(moved, taxonomy)
+    assert [p.topics for p in result] != [p.topics for p in first]
+    memo.commit()
+
+    stricter = dataclasses.replace(taxonomy, min_score=3)
+    result = classify_papers(moved, stricter, memo)
+    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0)}  # other rules: everything again
+    assert result == classify_papers(moved, stricter)
+
+
+def test_classifying_leaves_everything_but_topics_alone() -> None:
+    taxonomy, _ = parse_taxonomy(RULES, "topics.yaml")
+    assert taxonomy is not None
+    papers = papers_about("Long-context models", "Protein folding")
+    result = classify_papers(papers, taxonomy, None)
+    assert [dataclasses.replace(p, topics=()) for p in result] == papers
+    assert [[m.slug for m in p.topics] for p in result] == [["long-context"], [OTHER.slug]]
 
 
 # ---------------------------------------------------------------- the default taxonomy on real content
