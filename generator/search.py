@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from .memo import Memo
 from .model import Paper, Site
@@ -26,7 +27,10 @@ INDEX_PATH = "search/index.json"
 INDEX_VERSION = 2
 WORD = re.compile(r"[^\W_]+")
 COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps with options builds an encoder per call
-LONG_WORD = re.compile(r"[^\W_]{2,}")  # a whole WORD match of two or more characters: a shorter run cannot match inside a longer one
+# A whole WORD of two or more characters (a shorter run cannot match inside a longer one); the ASCII
+# form is the same on lowercased ASCII text, without Unicode class look-ups.
+LONG_WORD = re.compile(r"[^\W_]{2,}")
+LONG_ASCII_WORD = re.compile(r"[a-z0-9]{2,}")
 # Words in nearly every abstract: they would only bloat the index and match everything.
 STOP_WORDS = frozenset(
     {
@@ -45,16 +49,13 @@ def words(text: str) -> list[str]:
 def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
     """The set of words(...) of the title, abstract and topic names, found set-first: a word recurs in an abstract."""
     topic_text = " ".join(f"{match.slug} {topic_names.get(match.slug, '')}" for match in paper.topics)
-    return set(LONG_WORD.findall(f"{paper.title} {paper.abstract} {topic_text}".lower())) - STOP_WORDS
+    text = f"{paper.title} {paper.abstract} {topic_text}".lower()
+    return set((LONG_ASCII_WORD if text.isascii() else LONG_WORD).findall(text)) - STOP_WORDS
 
 
-def delta_encode(numbers: Iterable[int]) -> list[int]:
-    """Ascending paper numbers as gaps: small numbers keep the JSON short."""
-    gaps, previous = [], 0
-    for number in numbers:
-        gaps.append(number - previous)
-        previous = number
-    return gaps
+def delta_encode(numbers: list[int]) -> list[int]:
+    """Ascending paper numbers as gaps (the first counted from 0): small numbers keep the JSON short."""
+    return [numbers[0], *map(operator.sub, numbers[1:], numbers[:-1])]
 
 
 def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> str:
