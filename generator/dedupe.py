@@ -74,6 +74,7 @@ SERIES_MARKERS = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "i
 class DedupeResult:
     papers: tuple[Paper, ...]  # in order of first appearance
     candidate_pairs: int  # (entry, paper) pairs scored by a title or abstract comparison
+    replayed: int = field(default=0, compare=False)  # entries whose step was replayed from the last fold, not matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class Wording:
     words: frozenset[str]
     digits: tuple[str, ...]
     name: str  # the short name before a colon ("e2llm" of "E^2-LLM: ..."), spaceless; "" when none
+    openings: tuple[int, ...]  # keys of the abstract opening (abstract_keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +113,24 @@ def chronological(entries: Iterable[Entry]) -> list[Entry]:
 
 
 def wording_of(entry: Entry) -> Wording:
-    title = normalize_title(entry.title)
-    head, colon, _ = entry.title.partition(":")
+    return wording_of_text((entry.title, entry.abstract))
+
+
+def wording_of_text(text: tuple[str, str]) -> Wording:
+    """The normalized forms of a (title, abstract)."""
+    raw_title, raw_abstract = text
+    title = normalize_title(raw_title)
+    head, colon, _ = raw_title.partition(":")
     name = compact(normalize_title(head)) if colon and len(head.split()) <= NAME_WORDS else ""
-    abstract = normalize_text(entry.abstract) if entry.abstract else ""
-    return Wording(title, compact(title), abstract, frozenset(title.split()), tuple(sorted(DIGITS.findall(title))), name)
+    abstract = normalize_text(raw_abstract) if raw_abstract else ""
+    return Wording(title, compact(title), abstract, frozenset(title.split()), tuple(sorted(DIGITS.findall(title))), name, abstract_keys(abstract))
+
+
+def abstract_keys(abstract: str) -> tuple[int, ...]:
+    """Keys of the spaceless abstract's opening: papers sharing one are candidates for each other."""
+    text = abstract.replace(" ", "")
+    starts = range(0, ABSTRACT_KEY_CHARS * ABSTRACT_KEYS, ABSTRACT_KEY_CHARS)
+    return tuple(hash(text[i : i + ABSTRACT_KEY_CHARS]) for i in starts if len(text) >= i + ABSTRACT_KEY_CHARS)
 
 
 def title_score(a: Wording, b: Wording, cutoff: float = 0.0) -> float:
@@ -186,12 +201,6 @@ class Index:
         self.by_word: dict[str, list[int]] = {}
         self.by_opening: dict[int, list[int]] = {}
 
-    @staticmethod
-    def openings(wording: Wording) -> list[int]:
-        text = wording.abstract.replace(" ", "")
-        starts = range(0, ABSTRACT_KEY_CHARS * ABSTRACT_KEYS, ABSTRACT_KEY_CHARS)
-        return [hash(text[i : i + ABSTRACT_KEY_CHARS]) for i in starts if len(text) >= i + ABSTRACT_KEY_CHARS]
-
     def add(self, number: int, wording: Wording, new_title: bool) -> None:
         if new_title:
             self.by_title.setdefault(wording.title_compact, []).append(number)
@@ -199,7 +208,7 @@ class Index:
             postings = self.by_word.setdefault(word, [])
             if not postings or postings[-1] != number:
                 postings.append(number)
-        for key in self.openings(wording):
+        for key in wording.openings:
             postings = self.by_opening.setdefault(key, [])
             if not postings or postings[-1] != number:
                 postings.append(number)
@@ -207,7 +216,7 @@ class Index:
     def candidates(self, wording: Wording) -> list[int]:
         """Papers sharing an abstract opening, and the few sharing the most rare title words (two or more when it has two)."""
         found: set[int] = set()
-        for key in self.openings(wording):
+        for key in wording.openings:
             found.update(self.by_opening.get(key, [])[-OPENING_LIMIT:])
         rare = [postings for word in wording.words if (postings := self.by_word.get(word)) is not None and len(postings) <= RARE_WORD_LIMIT]
         if rare:
@@ -221,49 +230,117 @@ class Index:
         return sorted(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Where one entry went: into paper number `target` (None: it started a new paper), by `match`, after scoring `pairs`."""
+
+    target: int | None
+    match: Match | None
+    pairs: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """A finished fold: its entries in the order taken, and each one's step."""
+
+    entries: tuple[Entry, ...]
+    steps: tuple[Step, ...]
+
+
 def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS, memo: Memo | None = None) -> DedupeResult:
+    """Every entry folded into exactly one paper. With a memo kept across builds, see `fold`."""
     # The run makes millions of small objects and no reference cycles: the cycle collector's
     # passes over an ever larger heap would only add a third to the time.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return fold(entries, settings)
+        return fold(entries, settings, memo)
     finally:
         if collecting:
             gc.enable()
 
 
-def fold(entries: Sequence[Entry], settings: DedupeSettings) -> DedupeResult:
+def common_prefix(a: Sequence[Entry], b: Sequence[Entry]) -> int:
+    count = 0
+    for first, second in zip(a, b, strict=False):
+        if first is not second and first != second:
+            break
+        count += 1
+    return count
+
+
+def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None = None) -> DedupeResult:
+    """Take the entries in chronological order; each joins the paper it matches best or starts one.
+
+    An entry's step depends only on the entries taken before it, so with a memo kept
+    across builds the steps of the entries the last fold also began with are replayed
+    (no matching), and only the entries from the first difference on are matched. The
+    result is the one a fold from scratch gives; normalized wordings and the papers
+    made of unchanged clusters are memoized too.
+    """
+    ordered = chronological(entries)
+    trace_table = memo.table("dedupe-trace", settings) if memo is not None else None
+    previous = trace_table.recall("last") if trace_table is not None else None
+    replayable = common_prefix(ordered, previous.entries) if previous is not None else 0
+    wordings = memo.table("dedupe-wording") if memo is not None else None
     clusters: list[Cluster] = []
     index = Index()
     taken_ids: set[str] = set()
-    scored = 0
-    for entry in chronological(entries):
-        wording = wording_of(entry)
-        target, match, pairs = find_paper(entry, wording, clusters, index, settings)
-        scored += pairs
-        if target is None:
-            number = len(clusters)
-            cluster = Cluster(unique_id(entry.title, taken_ids), entry.arxiv_id, [wording])
-            cluster.members.append((entry, None))
-            clusters.append(cluster)
-            if entry.arxiv_id:
-                index.by_arxiv[entry.arxiv_id] = number
-            index.add(number, wording, True)
-            continue
-        cluster = clusters[target]
-        first_title = cluster.members[0][0].title
-        assert match is not None
-        reason = MergeReason(entry.source, entry.line, match.rule, match.score, first_title, match.title_score, match.abstract_score)
-        cluster.members.append((entry, reason))
-        if entry.arxiv_id and cluster.arxiv_id is None:
-            cluster.arxiv_id = entry.arxiv_id
-            index.by_arxiv.setdefault(entry.arxiv_id, target)
-        if len(cluster.wordings) < MAX_VARIANTS and all(wording.title != w.title or wording.abstract != w.abstract for w in cluster.wordings):
-            new_title = all(wording.title_compact != w.title_compact for w in cluster.wordings)
-            cluster.wordings.append(wording)
-            index.add(target, wording, new_title)
-    return DedupeResult(tuple(paper_of(cluster) for cluster in clusters), scored)
+    ids = memo.table("dedupe-id") if memo is not None else None
+    steps: list[Step] = []
+    for position, entry in enumerate(ordered):
+        wording = wordings.get((entry.title, entry.abstract), wording_of_text) if wordings is not None else wording_of(entry)
+        if position < replayable:
+            assert previous is not None
+            step = previous.steps[position]
+        else:
+            step = Step(*find_paper(entry, wording, clusters, index, settings))
+        steps.append(step)
+        take(entry, wording, step, clusters, index, taken_ids, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
+    if trace_table is not None:
+        trace_table.keep("last", Trace(tuple(ordered), tuple(steps)))
+    papers = memo.table("dedupe-paper") if memo is not None else None
+    made = tuple(papers.get(cluster_key(c), paper_of_key) if papers is not None else paper_of(c) for c in clusters)
+    return DedupeResult(made, sum(step.pairs for step in steps), min(replayable, len(ordered)))
+
+
+def take(entry: Entry, wording: Wording, step: Step, clusters: list[Cluster], index: Index, taken_ids: set[str], base_id: str | None = None) -> None:
+    """Apply one entry's step: start a paper (its id from `base_id`, paper_id_for of its title when given), or add the entry to one."""
+    if step.target is None:
+        number = len(clusters)
+        cluster = Cluster(unique_id(entry.title, taken_ids, base_id), entry.arxiv_id, [wording])
+        cluster.members.append((entry, None))
+        clusters.append(cluster)
+        if entry.arxiv_id:
+            index.by_arxiv[entry.arxiv_id] = number
+        index.add(number, wording, True)
+        return
+    target, match = step.target, step.match
+    cluster = clusters[target]
+    first_title = cluster.members[0][0].title
+    assert match is not None
+    reason = MergeReason(entry.source, entry.line, match.rule, match.score, first_title, match.title_score, match.abstract_score)
+    cluster.members.append((entry, reason))
+    if entry.arxiv_id and cluster.arxiv_id is None:
+        cluster.arxiv_id = entry.arxiv_id
+        index.by_arxiv.setdefault(entry.arxiv_id, target)
+    if len(cluster.wordings) < MAX_VARIANTS and all(wording.title != w.title or wording.abstract != w.abstract for w in cluster.wordings):
+        new_title = all(wording.title_compact != w.title_compact for w in cluster.wordings)
+        cluster.wordings.append(wording)
+        index.add(target, wording, new_title)
+
+
+ClusterKey = tuple[str, str | None, tuple[tuple[Entry, MergeReason | None], ...]]
+
+
+def cluster_key(cluster: Cluster) -> ClusterKey:
+    """Everything paper_of reads from a cluster."""
+    return cluster.id, cluster.arxiv_id, tuple(cluster.members)
+
+
+def paper_of_key(key: ClusterKey) -> Paper:
+    paper_id, arxiv_id, members = key
+    return paper_of(Cluster(paper_id, arxiv_id, [], list(members)))
 
 
 def find_paper(entry: Entry, wording: Wording, clusters: list[Cluster], index: Index, settings: DedupeSettings) -> tuple[int | None, Match | None, int]:
@@ -296,9 +373,9 @@ def find_paper(entry: Entry, wording: Wording, clusters: list[Cluster], index: I
     return best[1], best[2], scored
 
 
-def unique_id(title: str, taken: set[str]) -> str:
+def unique_id(title: str, taken: set[str], base: str | None = None) -> str:
     """The id of the title's first appearance; a later paper with a colliding title gets -2, -3, ..."""
-    base = paper_id_for(title)
+    base = base or paper_id_for(title)
     candidate, suffix = base, 2
     while candidate in taken:
         candidate, suffix = f"{base}-{suffix}", suffix + 1

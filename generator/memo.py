@@ -45,6 +45,13 @@ class MemoTable(Generic[K, V]):
         self._current[key] = value
         return value
 
+    def recall(self, key: K) -> V | None:
+        """Last build's value under key, without computing one: for state a stage carries forward, not a result."""
+        return self._previous.get(key)
+
+    def keep(self, key: K, value: V) -> None:
+        self._current[key] = value
+
     def kept(self) -> dict[K, V]:
         return self._current
 

@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 from . import urls
 from .dedupe_report import merge_groups, rule_counts
 from .model import Day, Paper, Site, Topic
+from .topics import papers_by_topic
 
 PACKAGE_THEMES = Path(__file__).parent / "themes"
 SOURCE_THEMES = Path(__file__).parent.parent / "themes"
@@ -169,8 +170,9 @@ def plan_topic_pages(site: Site, page_size: int) -> Iterable[PageSpec]:
     """The topics index, each topic's pages (page_size papers each) and its Markdown mirror."""
     counts = topic_counts(site)
     yield PageSpec("topics/index.html", "topics.html", (("topics", counts), ("paper_count", len(site.papers))))
+    grouped = papers_by_topic(site.papers, site.topics)
     for topic, _ in counts:
-        papers = tuple(paper for paper in site.papers if any(match.slug == topic.slug for match in paper.topics))
+        papers = grouped[topic.slug]
         chunks = [papers[start : start + page_size] for start in range(0, len(papers), page_size)] or [()]
         for number, chunk in enumerate(chunks, start=1):
             values = (

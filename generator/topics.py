@@ -301,10 +301,22 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
     classifier: Classifier = memo.table("topics-classifier").get(taxonomy, Classifier)
     classified = memo.table("topics", taxonomy)
 
+    with_topics = memo.table("topics-paper", taxonomy)
+
     def classify(text: tuple[str, str]) -> tuple[TopicMatch, ...]:
         return classifier.classify(*text)
 
-    return tuple(dataclasses.replace(paper, topics=classified.get((paper.title, paper.abstract), classify)) for paper in papers)
+    def classify_paper(paper: Paper) -> Paper:
+        return dataclasses.replace(paper, topics=classified.get((paper.title, paper.abstract), classify))
+
+    def classified_paper(paper: Paper) -> Paper:
+        # The same paper gives the same classified object across builds, so later stages compare by identity;
+        # its text's topics are carried too, for when the paper changes but its text does not.
+        found = with_topics.get(paper, classify_paper)
+        classified.keep((paper.title, paper.abstract), found.topics)
+        return found
+
+    return tuple(classified_paper(paper) for paper in papers)
 
 
 def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[str, tuple[Paper, ...]]:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from generator.config import DedupeSettings
 from generator.dedupe import dedupe
+from generator.memo import Memo
 from generator.model import Entry
 from generator.problems import Problem
 from generator.readers import ParseResult
@@ -260,3 +261,24 @@ def test_dedupe_does_not_depend_on_input_order(entries: list[Entry], seed: objec
     seed.shuffle(shuffled)  # type: ignore[attr-defined]
     assume(shuffled != entries)
     assert dedupe(shuffled, DedupeSettings()) == dedupe(entries, DedupeSettings())
+
+
+@FAST
+@given(
+    first=dumps_of_entries(DAY_ONE, 4),
+    second=dumps_of_entries(DAY_ONE, 4),
+    keep=st.integers(0, 40),
+)
+def test_a_memoized_rebuild_dedupes_as_a_clean_build(first: list[Entry], second: list[Entry], keep: int) -> None:
+    """A preview session replays the steps of the entries its last fold began with: the result must not show it."""
+    memo = Memo()
+    assert dedupe(first, DedupeSettings(), memo) == dedupe(first, DedupeSettings())
+    memo.commit()
+    ordered = sorted(first, key=lambda e: (e.date, e.source, e.rank, e.line))
+    changed = ordered[:keep] + [e for e in second if (e.date, e.source, e.rank, e.line) not in {(o.date, o.source, o.rank, o.line) for o in ordered[:keep]}]
+    again = dedupe(changed, DedupeSettings(), memo)
+    assert again == dedupe(changed, DedupeSettings())
+    unchanged_start = next((n for n, (a, b) in enumerate(zip(sorted(changed, key=lambda e: (e.date, e.source, e.rank, e.line)), ordered, strict=False)) if a != b), None)
+    if unchanged_start is None:
+        unchanged_start = min(len(changed), len(ordered))
+    assert again.replayed == unchanged_start

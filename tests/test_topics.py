@@ -276,25 +276,25 @@ def test_a_rebuild_classifies_only_the_papers_whose_text_changed() -> None:
     papers = papers_about("Long-context models", "Quantized transformers", "A survey of mixture of experts", "Protein folding")
     memo = Memo()
     first = classify_papers(papers, taxonomy, memo)
-    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0)}
+    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0), "topics-paper": (4, 0)}
     memo.commit()
 
     again = classify_papers(papers, taxonomy, memo)
     assert again == first == classify_papers(papers, taxonomy)  # the same as a clean build's
-    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (0, 4)}
+    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (0, 0), "topics-paper": (0, 4)}  # the very same papers back
     memo.commit()
 
     edited = [papers[0], dataclasses.replace(papers[1], abstract="Speculative decoding, quantized."), *papers[2:]]
     moved = [dataclasses.replace(paper, id=paper.id + "-moved") for paper in edited]  # not the text: nothing to classify
     result = classify_papers(moved, taxonomy, memo)
-    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (1, 3)}
+    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (1, 3), "topics-paper": (4, 0)}
     assert result == classify_papers(moved, taxonomy)
     assert [p.topics for p in result] != [p.topics for p in first]
     memo.commit()
 
     stricter = dataclasses.replace(taxonomy, min_score=3)
     result = classify_papers(moved, stricter, memo)
-    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0)}  # other rules: everything again
+    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0), "topics-paper": (4, 0)}  # other rules: everything again
     assert result == classify_papers(moved, stricter)
 
 
