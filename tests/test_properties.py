@@ -278,7 +278,8 @@ def test_a_memoized_rebuild_dedupes_as_a_clean_build(first: list[Entry], second:
     changed = ordered[:keep] + [e for e in second if (e.date, e.source, e.rank, e.line) not in {(o.date, o.source, o.rank, o.line) for o in ordered[:keep]}]
     again = dedupe(changed, DedupeSettings(), memo)
     assert again == dedupe(changed, DedupeSettings())
-    unchanged_start = next((n for n, (a, b) in enumerate(zip(sorted(changed, key=lambda e: (e.date, e.source, e.rank, e.line)), ordered, strict=False)) if a != b), None)
+    taken = sorted(changed, key=lambda e: (e.date, e.source, e.rank, e.line))
+    unchanged_start = next((n for n, (a, b) in enumerate(zip(taken, ordered, strict=False)) if a != b), None)
     if unchanged_start is None:
         unchanged_start = min(len(changed), len(ordered))
     assert again.replayed == unchanged_start
