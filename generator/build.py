@@ -138,7 +138,7 @@ def build_site(
 
     renderer = make_renderer(theme_dirs(config.theme, project_root), site_info(config, content_pages))
     files = renderer.static_files()
-    specs = list(plan_pages(site_model, config.page_size))
+    specs = list(plan_pages(site_model, config.page_size, memo))
     # Exports and feeds depend on the model only: on a large site a worker makes them while pages render.
     exports = (
         lambda: {"papers.json": export.papers_json(site_model, memo)},

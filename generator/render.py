@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from . import urls
 from .dedupe_report import merge_groups, rule_counts
+from .memo import Memo
 from .model import Day, Paper, Site, Topic
 from .topics import papers_by_topic
 
@@ -166,28 +167,35 @@ def topic_days(papers: Sequence[Paper], slug: str) -> tuple[tuple[dt.date, tuple
     return tuple((date, tuple(groups[date])) for date in sorted(groups, reverse=True))
 
 
-def plan_topic_pages(site: Site, page_size: int) -> Iterable[PageSpec]:
+def plan_topic_pages(site: Site, page_size: int, memo: Memo | None = None) -> Iterable[PageSpec]:
     """The topics index, each topic's pages (page_size papers each) and its Markdown mirror."""
     counts = topic_counts(site)
     yield PageSpec("topics/index.html", "topics.html", (("topics", counts), ("paper_count", len(site.papers))))
     grouped = papers_by_topic(site.papers, site.topics)
+    planned = (memo or Memo()).table("topic-pages", page_size)
     for topic, _ in counts:
-        papers = grouped[topic.slug]
-        chunks = [papers[start : start + page_size] for start in range(0, len(papers), page_size)] or [()]
-        for number, chunk in enumerate(chunks, start=1):
-            values = (
-                ("topic", topic),
-                ("days", topic_days(chunk, topic.slug)),
-                ("total", len(papers)),
-                ("page", number),
-                ("pages", len(chunks)),
-            )
-            yield PageSpec(urls.file_for(urls.topic_dir(topic.slug, number)), "topic.html", values)
-        whole = (("topic", topic), ("days", topic_days(papers, topic.slug)), ("total", len(papers)))
-        yield PageSpec(urls.topic_markdown(topic.slug), "topic.md", whole)
+        yield from planned.get((topic, grouped[topic.slug]), lambda key: plan_one_topic(key, page_size))
 
 
-def plan_pages(site: Site, page_size: int = 50) -> Iterable[PageSpec]:
+def plan_one_topic(key: tuple[Topic, tuple[Paper, ...]], page_size: int) -> tuple[PageSpec, ...]:
+    topic, papers = key
+    chunks = [papers[start : start + page_size] for start in range(0, len(papers), page_size)] or [()]
+    specs = []
+    for number, chunk in enumerate(chunks, start=1):
+        values = (
+            ("topic", topic),
+            ("days", topic_days(chunk, topic.slug)),
+            ("total", len(papers)),
+            ("page", number),
+            ("pages", len(chunks)),
+        )
+        specs.append(PageSpec(urls.file_for(urls.topic_dir(topic.slug, number)), "topic.html", values))
+    whole = (("topic", topic), ("days", topic_days(papers, topic.slug)), ("total", len(papers)))
+    specs.append(PageSpec(urls.topic_markdown(topic.slug), "topic.md", whole))
+    return tuple(specs)
+
+
+def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None) -> Iterable[PageSpec]:
     papers_by_id = {paper.id: paper for paper in site.papers}
     days_summary = tuple((day.date, len(day.new), len(day.returning)) for day in site.days)
     latest = tuple((day, *papers_on(day, papers_by_id)) for day in site.days[:LATEST_DAYS_ON_HOME])
@@ -208,10 +216,16 @@ def plan_pages(site: Site, page_size: int = 50) -> Iterable[PageSpec]:
         yield PageSpec(urls.file_for(urls.day_dir(day.date)), "day.html", values)
         yield PageSpec(urls.day_markdown(day.date), "day.md", values)
     topic_names = {topic.slug: topic.name for topic in site.topics}
-    for paper in site.papers:
+
+    def plan_paper(paper: Paper) -> PageSpec:
         names = tuple((match.slug, topic_names.get(match.slug, match.slug)) for match in paper.topics)
-        yield PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper), ("topic_names", names)))
-    yield from plan_topic_pages(site, page_size)
+        return PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper), ("topic_names", names)))
+
+    # Memoized, so an unchanged paper's spec is the very object last build rendered: compared by identity.
+    paper_specs = (memo or Memo()).table("paper-page", tuple(sorted(topic_names.items())))
+    for paper in site.papers:
+        yield paper_specs.get(paper, plan_paper)
+    yield from plan_topic_pages(site, page_size, memo)
 
 
 def render_pages(specs: Iterable[PageSpec], renderer: Renderer) -> dict[str, bytes]:
