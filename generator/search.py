@@ -53,13 +53,13 @@ def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
     return set((LONG_ASCII_WORD if text.isascii() else LONG_WORD).findall(text)) - STOP_WORDS
 
 
-def delta_encode(numbers: list[int]) -> list[int]:
-    """Ascending paper numbers as gaps (the first counted from 0): small numbers keep the JSON short."""
-    return [numbers[0], *map(operator.sub, numbers[1:], numbers[:-1])]
-
-
 def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> str:
-    """{word: delta-encoded numbers of the papers (0 = the shard's first) it occurs in}, words sorted."""
+    """{word: delta-encoded numbers of the papers (0 = the shard's first) it occurs in}, words sorted.
+
+    Written by hand, as json.dumps(..., ensure_ascii=False, separators=(",", ":")) would: a word is
+    letters and digits only (LONG_WORD), so it never needs escaping; the numbers are gaps, the first
+    counted from 0, so they stay short.
+    """
     postings: dict[str, list[int]] = {}
     for number, paper in enumerate(papers):
         for word in paper_terms(paper):
@@ -68,7 +68,14 @@ def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[s
                 postings[word] = [number]
             else:
                 found.append(number)
-    return COMPACT_JSON.encode({word: delta_encode(postings[word]) for word in sorted(postings)})
+    parts = []
+    for word in sorted(postings):
+        numbers = postings[word]
+        if len(numbers) == 1:
+            parts.append(f'"{word}":[{numbers[0]}]')
+        else:
+            parts.append(f'"{word}":[{numbers[0]},{",".join(map(str, map(operator.sub, numbers[1:], numbers)))}]')
+    return "{" + ",".join(parts) + "}"
 
 
 def months(papers: Sequence[Paper]) -> list[tuple[int, tuple[Paper, ...]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
@@ -74,3 +75,18 @@ def test_the_set_first_word_split_equals_the_query_split(text: str, ascii_only: 
         text = text.encode("ascii", "ignore").decode()
     paper = Paper(id="p", title=text, abstract="", appearances=(Appearance(dt.date(2024, 1, 1), "d.txt", 1, 1, text),))
     assert search.paper_words(paper, {}) == set(words(text + " "))
+
+
+@given(st.lists(st.text(min_size=0, max_size=60), min_size=1, max_size=6))
+def test_a_hand_written_shard_is_the_json_encoders_bytes(texts: list[str]) -> None:
+    papers = tuple(Paper(id=f"p{n}", title=text, abstract=text[::-1], appearances=()) for n, text in enumerate(texts))
+
+    def terms(paper: Paper) -> tuple[str, ...]:
+        return tuple(sorted(search.paper_words(paper, {})))
+
+    postings: dict[str, list[int]] = {}
+    for number, paper in enumerate(papers):
+        for word in terms(paper):
+            postings.setdefault(word, []).append(number)
+    gaps = {word: [numbers[0], *(b - a for a, b in itertools.pairwise(numbers))] for word, numbers in sorted(postings.items())}
+    assert search.shard_json(papers, terms) == json.dumps(gaps, ensure_ascii=False, separators=(",", ":"))
