@@ -38,8 +38,10 @@ def papers_json(site: Site, memo: Memo | None = None) -> bytes:
     link = urls.Urls(site.base_url)
     lines = (memo or Memo()).table("export-line", site.base_url)
 
-    def encode(paper: Paper) -> str:
-        return RECORD_JSON.encode(paper_record(paper, link))
+    def encode(paper: Paper) -> bytes:
+        return RECORD_JSON.encode(paper_record(paper, link)).encode("utf-8")
 
-    body = ",\n".join(lines.get(paper, encode) for paper in site.papers)
-    return ('{"papers": [\n' + body + ("\n" if body else "") + "]}\n").encode("utf-8")
+    # Lines are kept as bytes: joining bytes copies them once, where a str of the whole export
+    # (four bytes a character once one is outside Latin-1) would be copied and then encoded.
+    body = b",\n".join([lines.get(paper, encode) for paper in site.papers])
+    return b'{"papers": [\n' + body + (b"\n" if body else b"") + b"]}\n"

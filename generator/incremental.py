@@ -194,7 +194,7 @@ class RebuildSession:
         written, removed = self._write(config.output_dir, result.files)
         self.page_memo.commit()
         self.memo.commit()
-        self.parse_cache.retain({dump.source for dump in ingest.discover(config.content_dir)[0]})
+        self.parse_cache.retain_used()
         self.config, self.written_files, self.last_result = config, result.files, result
         return RebuildOutcome(
             True,

@@ -52,9 +52,11 @@ class ParseCache:
 
     def __init__(self) -> None:
         self._results: dict[tuple[str, str, int | None], ParseResult] = {}
+        self._used: set[tuple[str, str, int | None]] = set()
 
     def parse(self, data: bytes, source: str, default_year: int | None) -> ParseResult:
         key = (hashlib.sha256(data).hexdigest(), source, default_year)
+        self._used.add(key)
         result = self._results.get(key)
         if result is None:
             reader = readers_by_extension()[Path(source).suffix.lower()]
@@ -62,9 +64,10 @@ class ParseCache:
             self._results[key] = result
         return result
 
-    def retain(self, sources: set[str]) -> None:
-        """Forget results for files that are gone, so memory follows the content."""
-        self._results = {k: v for k, v in self._results.items() if k[1] in sources}
+    def retain_used(self) -> None:
+        """Keep only what was parsed since the last call (the dumps of the build just done), so memory follows the content."""
+        self._results = {key: result for key, result in self._results.items() if key in self._used}
+        self._used = set()
 
 
 def read_dumps(dumps: list[DumpFile], default_year: int | None, cache: ParseCache | None = None) -> list[ParseResult]:

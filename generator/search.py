@@ -94,17 +94,18 @@ def index_json(site: Site, memo: Memo | None = None) -> bytes:
     context = tuple(sorted(topic_names.items()))
     docs, terms, shards = memo.table("search-doc", context), memo.table("search-terms", context), memo.table("search-shard", context)
 
-    def encode_doc(paper: Paper) -> str:
+    def encode_doc(paper: Paper) -> bytes:
         doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics]]
-        return COMPACT_JSON.encode(doc)
+        return COMPACT_JSON.encode(doc).encode("utf-8")
 
-    def encode_shard(papers: tuple[Paper, ...]) -> str:
-        return shard_json(papers, paper_terms)
+    def encode_shard(papers: tuple[Paper, ...]) -> bytes:
+        return shard_json(papers, paper_terms).encode("utf-8")
 
     def paper_terms(paper: Paper) -> tuple[str, ...]:
         return terms.get(paper, lambda p: tuple(sorted(paper_words(p, topic_names))))
 
     head = json.dumps({"version": INDEX_VERSION, "stop_words": sorted(STOP_WORDS)}, separators=(",", ":"))[:-1]
-    doc_lines = ",\n".join(docs.get(paper, encode_doc) for paper in site.papers)
-    shard_lines = ",\n".join(f'{{"first":{first},"words":{shards.get(run, encode_shard)}}}' for first, run in months(site.papers))
-    return (head + ',"docs":[\n' + doc_lines + '],\n"shards":[\n' + shard_lines + "]}").encode("utf-8")
+    # Bytes throughout, as in export.papers_json: one copy of each memoized part, no encoding of the whole.
+    doc_lines = b",\n".join([docs.get(paper, encode_doc) for paper in site.papers])
+    shard_lines = b",\n".join([b'{"first":%d,"words":%s}' % (first, shards.get(run, encode_shard)) for first, run in months(site.papers)])
+    return head.encode("utf-8") + b',"docs":[\n' + doc_lines + b'],\n"shards":[\n' + shard_lines + b"]}"
