@@ -103,7 +103,7 @@ def build_model(
     timer.lap("dedupe")
     progress("topics")
 
-    taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir)
+    taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir, memo)
     problems.extend(taxonomy_problems)
     papers = topics.classify_papers(deduped.papers, taxonomy, memo) if taxonomy else deduped.papers
     timer.lap("topics")

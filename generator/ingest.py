@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,14 +49,33 @@ def discover(content_dir: Path) -> tuple[list[DumpFile], list[Problem]]:
     return found, problems
 
 
+# A file's stat that changed less than this long before it was read may change again without its stat
+# changing (coarse file system clocks), so such a file is always read again (git's "racy" rule).
+RACY_SECONDS = 2.0
+
+StatSignature = tuple[int, int, int, int, int]  # device, inode, size, mtime_ns, ctime_ns
+
+
+def stat_signature(stat: os.stat_result) -> StatSignature:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
 class ParseCache:
-    """Parsed dumps by content hash, so an unchanged file is never parsed twice."""
+    """Parsed dumps by content hash, so an unchanged file is never parsed twice.
+
+    A file whose stat (inode, size, modification and change times) is as it was when it
+    was last read is not even read again: its last content hash stands.
+    """
 
     def __init__(self) -> None:
         self._results: dict[tuple[str, str, int | None], ParseResult] = {}
         self._used: set[tuple[str, str, int | None]] = set()
+        self._read: dict[tuple[Path, str, int | None], tuple[StatSignature, tuple[str, str, int | None]]] = {}
 
     def parse(self, data: bytes, source: str, default_year: int | None) -> ParseResult:
+        return self._parse(data, source, default_year)[1]
+
+    def _parse(self, data: bytes, source: str, default_year: int | None) -> tuple[tuple[str, str, int | None], ParseResult]:
         key = (hashlib.sha256(data).hexdigest(), source, default_year)
         self._used.add(key)
         result = self._results.get(key)
@@ -62,11 +83,29 @@ class ParseCache:
             reader = readers_by_extension()[Path(source).suffix.lower()]
             result = reader(data, source, default_year)
             self._results[key] = result
+        return key, result
+
+    def read(self, dump: DumpFile, default_year: int | None) -> ParseResult:
+        """The dump parsed; OSError when it cannot be read."""
+        place = (dump.path, dump.source, default_year)
+        signature = stat_signature(os.stat(dump.path))
+        known = self._read.get(place)
+        if known is not None and known[0] == signature and known[1] in self._results:
+            self._used.add(known[1])
+            return self._results[known[1]]
+        data = dump.path.read_bytes()
+        key, result = self._parse(data, dump.source, default_year)
+        settled = time.time() - signature[4] / 1e9 >= RACY_SECONDS
+        if settled and stat_signature(os.stat(dump.path)) == signature:
+            self._read[place] = (signature, key)
+        else:
+            self._read.pop(place, None)
         return result
 
     def retain_used(self) -> None:
         """Keep only what was parsed since the last call (the dumps of the build just done), so memory follows the content."""
         self._results = {key: result for key, result in self._results.items() if key in self._used}
+        self._read = {place: known for place, known in self._read.items() if known[1] in self._used}
         self._used = set()
 
 
@@ -75,9 +114,7 @@ def read_dumps(dumps: list[DumpFile], default_year: int | None, cache: ParseCach
     results = []
     for dump in dumps:
         try:
-            data = dump.path.read_bytes()
+            results.append(cache.read(dump, default_year))
         except OSError as exc:
             results.append(ParseResult((), (warning(dump.source, None, f"cannot read: {exc.strerror}", "check permissions"),)))
-            continue
-        results.append(cache.parse(data, dump.source, default_year))
     return results

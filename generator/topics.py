@@ -539,12 +539,13 @@ def parse_taxonomy(text: str, path: str) -> tuple[Taxonomy | None, list[Problem]
     return Taxonomy(tuple(topics), **settings), []
 
 
-def load_taxonomy(content_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
-    """The content folder's topics.yaml, or the default taxonomy shipped with the package."""
+def load_taxonomy(content_dir: Path, memo: Memo | None = None) -> tuple[Taxonomy | None, list[Problem]]:
+    """The content folder's topics.yaml, or the default taxonomy shipped with the package; parsed again only when its text changed."""
     own = content_dir / TOPICS_NAME
     path, shown = (own, TOPICS_NAME) if own.is_file() else (DEFAULT_TAXONOMY, str(DEFAULT_TAXONOMY))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [error(shown, None, f"cannot read the topics file: {exc}", "save it as UTF-8")]
-    return parse_taxonomy(text, shown)
+    taxonomy, problems = (memo or Memo()).table("taxonomy").get((text, shown), lambda key: parse_taxonomy(*key))
+    return taxonomy, list(problems)
