@@ -19,6 +19,7 @@ import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -87,7 +88,6 @@ class Wording:
     words: frozenset[str]
     digits: tuple[str, ...]
     name: str  # the short name before a colon ("e2llm" of "E^2-LLM: ..."), spaceless; "" when none
-    openings: tuple[int, ...]  # keys of the abstract opening (abstract_keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,7 @@ def wording_of_text(text: tuple[str, str]) -> Wording:
     head, colon, _ = raw_title.partition(":")
     name = compact(normalize_title(head)) if colon and len(head.split()) <= NAME_WORDS else ""
     abstract = normalize_text(raw_abstract) if raw_abstract else ""
-    return Wording(title, compact(title), abstract, frozenset(title.split()), tuple(sorted(DIGITS.findall(title))), name, abstract_keys(abstract))
+    return Wording(title, compact(title), abstract, frozenset(title.split()), tuple(sorted(DIGITS.findall(title))), name)
 
 
 def abstract_keys(abstract: str) -> tuple[int, ...]:
@@ -201,22 +201,22 @@ class Index:
         self.by_word: dict[str, list[int]] = {}
         self.by_opening: dict[int, list[int]] = {}
 
-    def add(self, number: int, wording: Wording, new_title: bool) -> None:
+    def add(self, number: int, wording: Wording, new_title: bool, keys: tuple[int, ...]) -> None:
         if new_title:
             self.by_title.setdefault(wording.title_compact, []).append(number)
         for word in wording.words:
             postings = self.by_word.setdefault(word, [])
             if not postings or postings[-1] != number:
                 postings.append(number)
-        for key in wording.openings:
+        for key in keys:
             postings = self.by_opening.setdefault(key, [])
             if not postings or postings[-1] != number:
                 postings.append(number)
 
-    def candidates(self, wording: Wording) -> list[int]:
+    def candidates(self, wording: Wording, keys: tuple[int, ...]) -> list[int]:
         """Papers sharing an abstract opening, and the few sharing the most rare title words (two or more when it has two)."""
         found: set[int] = set()
-        for key in wording.openings:
+        for key in keys:
             found.update(self.by_opening.get(key, [])[-OPENING_LIMIT:])
         rare = [postings for word in wording.words if (postings := self.by_word.get(word)) is not None and len(postings) <= RARE_WORD_LIMIT]
         if rare:
@@ -230,8 +230,7 @@ class Index:
         return sorted(found)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """Where one entry went: into paper number `target` (None: it started a new paper), by `match`, after scoring `pairs`."""
 
     target: int | None
@@ -287,24 +286,30 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
     index = Index()
     taken_ids: set[str] = set()
     ids = memo.table("dedupe-id") if memo is not None else None
-    steps: list[Step] = []
+    steps: list[Step] = []  # kept only to hand to the next build
+    pairs = 0
     for position, entry in enumerate(ordered):
         wording = wordings.get((entry.title, entry.abstract), wording_of_text) if wordings is not None else wording_of(entry)
+        keys = abstract_keys(wording.abstract)
         if position < replayable:
             assert previous is not None
             step = previous.steps[position]
         else:
-            step = Step(*find_paper(entry, wording, clusters, index, settings))
-        steps.append(step)
-        take(entry, wording, step, clusters, index, taken_ids, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
+            step = Step(*find_paper(entry, wording, keys, clusters, index, settings))
+        pairs += step.pairs
+        if trace_table is not None:
+            steps.append(step)
+        take(entry, wording, keys, step, clusters, index, taken_ids, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
     if trace_table is not None:
         trace_table.keep("last", Trace(tuple(ordered), tuple(steps)))
     papers = memo.table("dedupe-paper") if memo is not None else None
     made = tuple(papers.get(cluster_key(c), paper_of_key) if papers is not None else paper_of(c) for c in clusters)
-    return DedupeResult(made, sum(step.pairs for step in steps), min(replayable, len(ordered)))
+    return DedupeResult(made, pairs, min(replayable, len(ordered)))
 
 
-def take(entry: Entry, wording: Wording, step: Step, clusters: list[Cluster], index: Index, taken_ids: set[str], base_id: str | None = None) -> None:
+def take(
+    entry: Entry, wording: Wording, keys: tuple[int, ...], step: Step, clusters: list[Cluster], index: Index, taken_ids: set[str], base_id: str | None = None
+) -> None:
     """Apply one entry's step: start a paper (its id from `base_id`, paper_id_for of its title when given), or add the entry to one."""
     if step.target is None:
         number = len(clusters)
@@ -313,7 +318,7 @@ def take(entry: Entry, wording: Wording, step: Step, clusters: list[Cluster], in
         clusters.append(cluster)
         if entry.arxiv_id:
             index.by_arxiv[entry.arxiv_id] = number
-        index.add(number, wording, True)
+        index.add(number, wording, True, keys)
         return
     target, match = step.target, step.match
     cluster = clusters[target]
@@ -327,7 +332,7 @@ def take(entry: Entry, wording: Wording, step: Step, clusters: list[Cluster], in
     if len(cluster.wordings) < MAX_VARIANTS and all(wording.title != w.title or wording.abstract != w.abstract for w in cluster.wordings):
         new_title = all(wording.title_compact != w.title_compact for w in cluster.wordings)
         cluster.wordings.append(wording)
-        index.add(target, wording, new_title)
+        index.add(target, wording, new_title, keys)
 
 
 ClusterKey = tuple[str, str | None, tuple[tuple[Entry, MergeReason | None], ...]]
@@ -343,7 +348,9 @@ def paper_of_key(key: ClusterKey) -> Paper:
     return paper_of(Cluster(paper_id, arxiv_id, [], list(members)))
 
 
-def find_paper(entry: Entry, wording: Wording, clusters: list[Cluster], index: Index, settings: DedupeSettings) -> tuple[int | None, Match | None, int]:
+def find_paper(
+    entry: Entry, wording: Wording, keys: tuple[int, ...], clusters: list[Cluster], index: Index, settings: DedupeSettings
+) -> tuple[int | None, Match | None, int]:
     """The paper this entry is an appearance of (best match by the most trusted rule), and the pairs scored."""
     if entry.arxiv_id and (number := index.by_arxiv.get(entry.arxiv_id)) is not None:
         return number, Match("arxiv-id", 100.0, None, None), 0
@@ -360,7 +367,7 @@ def find_paper(entry: Entry, wording: Wording, clusters: list[Cluster], index: I
                 if seen.title_compact == wording.title_compact and (match := exact_match(wording, seen, settings)):
                     return number, match, scored
     best: tuple[float, int, Match] | None = None
-    for number in index.candidates(wording):
+    for number in index.candidates(wording, keys):
         if not compatible(number):
             continue
         scored += 1
