@@ -1,9 +1,10 @@
 """Time from a saved change to the reload event of `digest serve`, on the sample and on the JSON corpus.
 
-    python -m bench.reload_bench [--rounds N] [--only sample|corpus] [--phases]
+    python -m bench.reload_bench [--rounds N] [--only sample|corpus] [--dump middle|newest|both] [--phases]
 
 Starts the real server on a free loopback port in a child process, opens its
-event stream, then repeatedly edits one dump (alternating two versions, so
+event stream, then repeatedly edits one dump, the middle one (dedupe then re-matches
+every entry after it) and then the newest (alternating two versions, so
 every save changes the site) and measures, on the wall clock of this process,
 the time from the write to the arrival of the `reload` event. Prints the
 median and p90 per project. With --phases it also runs the same edits through an
@@ -55,14 +56,29 @@ def versions(dump: Path) -> tuple[bytes, bytes]:
     """The dump as it is and with its first title edited: each save flips between the two."""
     original = dump.read_bytes()
     if dump.suffix == ".json":
-        edited = re.sub(rb'("title":\s*")', rb"\1Edited ", original, count=1)
+        edited = re.sub(rb"(['\"]title['\"]:\s*['\"])", rb"\1Edited ", original, count=1)  # JSON, or items as Python reprs
     else:
         edited = original.rstrip() + b"\n\nAn Added Paper On Reload Timing\n\nIts abstract, added by the reload benchmark.\n"
     assert edited != original
     return original, edited
 
 
-def measure(project: Path, rounds: int) -> list[float]:
+def edited_dump(project: Path, which: str) -> Path:
+    """The dump the benchmark edits: the middle one (dedupe re-matches every entry after it) or the newest."""
+    dumps = sorted((project / "content" / "dumps").iterdir())
+    if which == "middle":
+        return dumps[len(dumps) // 2]
+    sys.path.insert(0, str(REPO_ROOT))
+    from generator import ingest
+    from generator.config import load_config
+
+    config = load_config(project / "digest.yaml", project)[0]
+    found, _ = ingest.discover(config.content_dir)
+    days = {dump.path: max((e.date for e in result.entries), default=None) for dump, result in zip(found, ingest.read_dumps(found, config.year), strict=True)}
+    return max((path for path in days if days[path]), key=lambda path: (days[path], path.name))
+
+
+def measure(project: Path, rounds: int, which: str = "middle") -> list[float]:
     child = subprocess.Popen(
         [sys.executable, "-m", "generator", "serve", "--port", "0", "--quiet"],
         cwd=project,
@@ -96,7 +112,7 @@ def measure(project: Path, rounds: int) -> list[float]:
 
         threading.Thread(target=listen, daemon=True).start()
         time.sleep(1.0)  # the watchers announce readiness quietly; give them a moment
-        dump = sorted((project / "content" / "dumps").iterdir())[len(list((project / "content" / "dumps").iterdir())) // 2]
+        dump = edited_dump(project, which)
         original, edited = versions(dump)
         timings = []
         for round_number in range(rounds + 1):
@@ -115,7 +131,7 @@ def measure(project: Path, rounds: int) -> list[float]:
         child.wait(timeout=30)
 
 
-def phases(project: Path, rounds: int) -> dict[str, float]:
+def phases(project: Path, rounds: int, which: str = "middle") -> dict[str, float]:
     """Median seconds per build phase (and the session's own share) over one-dump rebuilds, in process."""
     sys.path.insert(0, str(REPO_ROOT))
     from generator.config import load_config
@@ -123,8 +139,7 @@ def phases(project: Path, rounds: int) -> dict[str, float]:
 
     session = RebuildSession(lambda: load_config(project / "digest.yaml", project)[0], project)
     assert session.rebuild().ok
-    dumps = sorted((project / "content" / "dumps").iterdir())
-    dump = dumps[len(dumps) // 2]
+    dump = edited_dump(project, which)
     original, edited = versions(dump)
     samples: dict[str, list[float]] = {}
     for round_number in range(rounds + 1):
@@ -143,7 +158,7 @@ def phases(project: Path, rounds: int) -> dict[str, float]:
 def report(name: str, timings: list[float]) -> None:
     ordered = sorted(timings)
     p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
-    print(f"{name:7} save -> reload event: median {statistics.median(ordered) * 1000:6.0f} ms, p90 {p90 * 1000:6.0f} ms ({len(ordered)} saves)")
+    print(f"{name:21} save -> reload event: median {statistics.median(ordered) * 1000:6.0f} ms, p90 {p90 * 1000:6.0f} ms ({len(ordered)} saves)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,16 +166,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--only", choices=("sample", "corpus"))
     parser.add_argument("--phases", action="store_true", help="also print the median time of each build phase")
+    parser.add_argument("--dump", choices=("middle", "newest", "both"), default="both", help="which dump each save edits")
     args = parser.parse_args(argv)
+    edits = ("middle", "newest") if args.dump == "both" else (args.dump,)
     for name, make in (("sample", sample_project), ("corpus", corpus_project)):
         if args.only and args.only != name:
             continue
         with tempfile.TemporaryDirectory(prefix=f"reload-bench-{name}-") as folder:
             project = make(Path(folder))
-            report(name, measure(project, args.rounds))
-            if args.phases:
-                medians = phases(project, args.rounds)
-                print("         one-dump rebuild, median per phase: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in medians.items()))
+            for which in edits:
+                report(f"{name}, {which} dump", measure(project, args.rounds, which))
+                if args.phases:
+                    medians = phases(project, args.rounds, which)
+                    print("    one-dump rebuild, median per phase: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in medians.items()))
     return 0
 
 

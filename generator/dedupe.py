@@ -19,7 +19,7 @@ import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -128,9 +128,11 @@ def wording_of_text(text: tuple[str, str]) -> Wording:
 
 def abstract_keys(abstract: str) -> tuple[int, ...]:
     """Keys of the spaceless abstract's opening: papers sharing one are candidates for each other."""
-    text = abstract.replace(" ", "")
-    starts = range(0, ABSTRACT_KEY_CHARS * ABSTRACT_KEYS, ABSTRACT_KEY_CHARS)
-    return tuple(hash(text[i : i + ABSTRACT_KEY_CHARS]) for i in starts if len(text) >= i + ABSTRACT_KEY_CHARS)
+    need = ABSTRACT_KEY_CHARS * ABSTRACT_KEYS
+    text = abstract[: 2 * need].replace(" ", "")  # the opening only: removing spaces from a whole abstract costs more than the rest
+    if len(text) < need and len(abstract) > 2 * need:
+        text = abstract.replace(" ", "")
+    return tuple(hash(text[i : i + ABSTRACT_KEY_CHARS]) for i in range(0, need, ABSTRACT_KEY_CHARS) if len(text) >= i + ABSTRACT_KEY_CHARS)
 
 
 def title_score(a: Wording, b: Wording, cutoff: float = 0.0) -> float:
@@ -201,17 +203,37 @@ class Index:
         self.by_word: dict[str, list[int]] = {}
         self.by_opening: dict[int, list[int]] = {}
 
-    def add(self, number: int, wording: Wording, new_title: bool, keys: tuple[int, ...]) -> None:
+    def add(self, number: int, wording: Wording, new_title: bool, keys: tuple[int, ...], undo: list[UndoOp] | None = None) -> None:
+        if undo is not None:
+            if new_title:
+                self._post(self.by_title, wording.title_compact, number, undo)
+            for word in wording.words:
+                self._post(self.by_word, word, number, undo)
+            for key in keys:
+                self._post(self.by_opening, key, number, undo)
+            return
+        # The same without a log, inline: a clean build of a million entries makes ten million of these.
         if new_title:
             self.by_title.setdefault(wording.title_compact, []).append(number)
-        for word in wording.words:
-            postings = self.by_word.setdefault(word, [])
-            if not postings or postings[-1] != number:
-                postings.append(number)
-        for key in keys:
-            postings = self.by_opening.setdefault(key, [])
-            if not postings or postings[-1] != number:
-                postings.append(number)
+        for postings_of, found in ((self.by_word, wording.words), (self.by_opening, keys)):
+            for key in found:
+                postings = postings_of.setdefault(key, [])
+                if not postings or postings[-1] != number:
+                    postings.append(number)
+
+    @staticmethod
+    def _post(postings_of: dict[Any, list[int]], key: Any, number: int, undo: list[UndoOp] | None) -> None:
+        """Add `number` to key's postings (once); with an undo log, record how to take it back."""
+        postings = postings_of.get(key)
+        if postings is None:
+            postings = postings_of[key] = []
+            if undo is not None:
+                undo.append((DELETE_KEY, postings_of, key))
+        elif postings[-1] == number:
+            return
+        postings.append(number)
+        if undo is not None:
+            undo.append((POP, postings, None))
 
     def candidates(self, wording: Wording, keys: tuple[int, ...]) -> list[int]:
         """Papers sharing an abstract opening, and the few sharing the most rare title words (two or more when it has two)."""
@@ -238,12 +260,53 @@ class Step(NamedTuple):
     pairs: int
 
 
-@dataclass(frozen=True, slots=True)
-class Trace:
-    """A finished fold: its entries in the order taken, and each one's step."""
+# How to take back one change to the fold's state: (kind, container, key).
+UndoOp = tuple[str, Any, Any]
+POP, DELETE_KEY, DISCARD, UNSET_ARXIV = "pop", "delete-key", "discard", "unset-arxiv"
 
-    entries: tuple[Entry, ...]
-    steps: tuple[Step, ...]
+
+class FoldState:
+    """A fold's papers and index so far, and for each entry taken its step and how to undo it.
+
+    A preview session keeps one between builds: the next build rolls it back to the
+    entries both builds begin with and carries on from there, so those entries are
+    neither matched nor applied again.
+    """
+
+    def __init__(self, keep_history: bool) -> None:
+        self.clusters: list[Cluster] = []
+        self.index = Index()
+        self.taken_ids: set[str] = set()
+        self.keep_history = keep_history
+        self.entries: list[Entry] = []
+        self.steps: list[Step] = []
+        self.undo: list[list[UndoOp]] = []
+        self.pairs = 0
+        self.broken = False  # a fold failed half-way through an entry: start afresh
+
+    def take(self, entry: Entry, wording: Wording, keys: tuple[int, ...], step: Step, base_id: str | None = None) -> None:
+        undo: list[UndoOp] | None = [] if self.keep_history else None
+        take(entry, wording, keys, step, self.clusters, self.index, self.taken_ids, base_id, undo)
+        self.pairs += step.pairs
+        if undo is not None:
+            self.entries.append(entry)
+            self.steps.append(step)
+            self.undo.append(undo)
+
+    def rollback(self, keep: int) -> None:
+        """Undo every entry after the first `keep`, newest first."""
+        while len(self.entries) > keep:
+            for kind, container, key in reversed(self.undo.pop()):
+                if kind == POP:
+                    container.pop()
+                elif kind == DELETE_KEY:
+                    del container[key]
+                elif kind == DISCARD:
+                    container.discard(key)
+                else:
+                    container.arxiv_id = None
+            self.entries.pop()
+            self.pairs -= self.steps.pop().pairs
 
 
 def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS, memo: Memo | None = None) -> DedupeResult:
@@ -272,53 +335,62 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
     """Take the entries in chronological order; each joins the paper it matches best or starts one.
 
     An entry's step depends only on the entries taken before it, so with a memo kept
-    across builds the steps of the entries the last fold also began with are replayed
-    (no matching), and only the entries from the first difference on are matched. The
-    result is the one a fold from scratch gives; normalized wordings and the papers
-    made of unchanged clusters are memoized too.
+    across builds the last build's fold is rolled back to the entries both builds begin
+    with (in this order) and only the entries from the first difference on are matched
+    and applied. The result is the one a fold from scratch gives; normalized wordings,
+    ids and the papers made of unchanged clusters are memoized too.
     """
     ordered = chronological(entries)
-    trace_table = memo.table("dedupe-trace", settings) if memo is not None else None
-    previous = trace_table.recall("last") if trace_table is not None else None
-    replayable = common_prefix(ordered, previous.entries) if previous is not None else 0
+    state_table = memo.table("dedupe-fold", settings) if memo is not None else None
+    state = state_table.recall("last") if state_table is not None else None
+    if state is None or state.broken:
+        state = FoldState(keep_history=memo is not None)
+    kept = common_prefix(ordered, state.entries)
+    state.broken = True
+    state.rollback(kept)
     wordings = memo.table("dedupe-wording") if memo is not None else None
-    clusters: list[Cluster] = []
-    index = Index()
-    taken_ids: set[str] = set()
     ids = memo.table("dedupe-id") if memo is not None else None
-    steps: list[Step] = []  # kept only to hand to the next build
-    pairs = 0
-    for position, entry in enumerate(ordered):
+    for entry in ordered[kept:]:
         wording = wordings.get((entry.title, entry.abstract), wording_of_text) if wordings is not None else wording_of(entry)
         keys = abstract_keys(wording.abstract)
-        if position < replayable:
-            assert previous is not None
-            step = previous.steps[position]
-        else:
-            step = Step(*find_paper(entry, wording, keys, clusters, index, settings))
-        pairs += step.pairs
-        if trace_table is not None:
-            steps.append(step)
-        take(entry, wording, keys, step, clusters, index, taken_ids, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
-    if trace_table is not None:
-        trace_table.keep("last", Trace(tuple(ordered), tuple(steps)))
+        step = Step(*find_paper(entry, wording, keys, state.clusters, state.index, settings))
+        state.take(entry, wording, keys, step, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
+    state.broken = False
+    if state_table is not None:
+        state_table.keep("last", state)
     papers = memo.table("dedupe-paper") if memo is not None else None
-    made = tuple(papers.get(cluster_key(c), paper_of_key) if papers is not None else paper_of(c) for c in clusters)
-    return DedupeResult(made, pairs, min(replayable, len(ordered)))
+    made = tuple(papers.get(cluster_key(c), paper_of_key) if papers is not None else paper_of(c) for c in state.clusters)
+    return DedupeResult(made, state.pairs, kept)
 
 
 def take(
-    entry: Entry, wording: Wording, keys: tuple[int, ...], step: Step, clusters: list[Cluster], index: Index, taken_ids: set[str], base_id: str | None = None
+    entry: Entry,
+    wording: Wording,
+    keys: tuple[int, ...],
+    step: Step,
+    clusters: list[Cluster],
+    index: Index,
+    taken_ids: set[str],
+    base_id: str | None = None,
+    undo: list[UndoOp] | None = None,
 ) -> None:
-    """Apply one entry's step: start a paper (its id from `base_id`, paper_id_for of its title when given), or add the entry to one."""
+    """Apply one entry's step: start a paper (its id from `base_id`, paper_id_for of its title when given), or add the entry to one.
+
+    With an undo log, every change is recorded there so FoldState.rollback can take it back.
+    """
     if step.target is None:
         number = len(clusters)
-        cluster = Cluster(unique_id(entry.title, taken_ids, base_id), entry.arxiv_id, [wording])
+        paper_id = unique_id(entry.title, taken_ids, base_id)
+        cluster = Cluster(paper_id, entry.arxiv_id, [wording])
         cluster.members.append((entry, None))
         clusters.append(cluster)
-        if entry.arxiv_id:
+        if undo is not None:
+            undo += [(DISCARD, taken_ids, paper_id), (POP, clusters, None)]
+        if entry.arxiv_id:  # find_paper found no paper with this id, so it is not in the index yet
             index.by_arxiv[entry.arxiv_id] = number
-        index.add(number, wording, True, keys)
+            if undo is not None:
+                undo.append((DELETE_KEY, index.by_arxiv, entry.arxiv_id))
+        index.add(number, wording, True, keys, undo)
         return
     target, match = step.target, step.match
     cluster = clusters[target]
@@ -326,13 +398,22 @@ def take(
     assert match is not None
     reason = MergeReason(entry.source, entry.line, match.rule, match.score, first_title, match.title_score, match.abstract_score)
     cluster.members.append((entry, reason))
+    if undo is not None:
+        undo.append((POP, cluster.members, None))
     if entry.arxiv_id and cluster.arxiv_id is None:
         cluster.arxiv_id = entry.arxiv_id
-        index.by_arxiv.setdefault(entry.arxiv_id, target)
+        if undo is not None:
+            undo.append((UNSET_ARXIV, cluster, None))
+        if entry.arxiv_id not in index.by_arxiv:
+            index.by_arxiv[entry.arxiv_id] = target
+            if undo is not None:
+                undo.append((DELETE_KEY, index.by_arxiv, entry.arxiv_id))
     if len(cluster.wordings) < MAX_VARIANTS and all(wording.title != w.title or wording.abstract != w.abstract for w in cluster.wordings):
         new_title = all(wording.title_compact != w.title_compact for w in cluster.wordings)
         cluster.wordings.append(wording)
-        index.add(target, wording, new_title, keys)
+        if undo is not None:
+            undo.append((POP, cluster.wordings, None))
+        index.add(target, wording, new_title, keys, undo)
 
 
 ClusterKey = tuple[str, str | None, tuple[tuple[Entry, MergeReason | None], ...]]

@@ -263,23 +263,30 @@ def test_dedupe_does_not_depend_on_input_order(entries: list[Entry], seed: objec
     assert dedupe(shuffled, DedupeSettings()) == dedupe(entries, DedupeSettings())
 
 
+def chronological_key(entry: Entry) -> tuple[dt.date, str, int, int]:
+    return entry.date, entry.source, entry.rank, entry.line
+
+
 @FAST
 @given(
-    first=dumps_of_entries(DAY_ONE, 4),
-    second=dumps_of_entries(DAY_ONE, 4),
-    keep=st.integers(0, 40),
+    builds=st.lists(st.tuples(dumps_of_entries(DAY_ONE, 4), st.integers(0, 40)), min_size=2, max_size=4),
 )
-def test_a_memoized_rebuild_dedupes_as_a_clean_build(first: list[Entry], second: list[Entry], keep: int) -> None:
-    """A preview session replays the steps of the entries its last fold began with: the result must not show it."""
+def test_a_memoized_rebuild_dedupes_as_a_clean_build(builds: list[tuple[list[Entry], int]]) -> None:
+    """A preview session rolls its last fold back to the entries the next build begins with: no build may show it.
+
+    Each build keeps the first `keep` entries (in the order taken) of the build before and
+    takes the rest from a new draw, so the rollbacks reach every depth, arXiv ids included.
+    """
     memo = Memo()
-    assert dedupe(first, DedupeSettings(), memo) == dedupe(first, DedupeSettings())
-    memo.commit()
-    ordered = sorted(first, key=lambda e: (e.date, e.source, e.rank, e.line))
-    changed = ordered[:keep] + [e for e in second if (e.date, e.source, e.rank, e.line) not in {(o.date, o.source, o.rank, o.line) for o in ordered[:keep]}]
-    again = dedupe(changed, DedupeSettings(), memo)
-    assert again == dedupe(changed, DedupeSettings())
-    taken = sorted(changed, key=lambda e: (e.date, e.source, e.rank, e.line))
-    unchanged_start = next((n for n, (a, b) in enumerate(zip(taken, ordered, strict=False)) if a != b), None)
-    if unchanged_start is None:
-        unchanged_start = min(len(changed), len(ordered))
-    assert again.replayed == unchanged_start
+    previous: list[Entry] = []
+    for drawn, keep in builds:
+        kept = sorted(previous, key=chronological_key)[:keep]
+        taken = {chronological_key(e) for e in kept}
+        entries = kept + [e for e in drawn if chronological_key(e) not in taken]
+        result = dedupe(entries, DedupeSettings(), memo)
+        assert result == dedupe(entries, DedupeSettings())
+        ordered, before = sorted(entries, key=chronological_key), sorted(previous, key=chronological_key)
+        shared = next((n for n, (a, b) in enumerate(zip(ordered, before, strict=False)) if a != b), min(len(ordered), len(before)))
+        assert result.replayed == shared
+        memo.commit()
+        previous = entries
