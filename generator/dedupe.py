@@ -75,7 +75,7 @@ SERIES_MARKERS = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "i
 class DedupeResult:
     papers: tuple[Paper, ...]  # in order of first appearance
     candidate_pairs: int  # (entry, paper) pairs scored by a title or abstract comparison
-    replayed: int = field(default=0, compare=False)  # entries whose step was replayed from the last fold, not matched
+    reused: int = field(default=0, compare=False)  # leading entries kept from the last fold (a preview session), not matched again
 
 
 @dataclass(frozen=True, slots=True)

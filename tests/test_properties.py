@@ -287,6 +287,6 @@ def test_a_memoized_rebuild_dedupes_as_a_clean_build(builds: list[tuple[list[Ent
         assert result == dedupe(entries, DedupeSettings())
         ordered, before = sorted(entries, key=chronological_key), sorted(previous, key=chronological_key)
         shared = next((n for n, (a, b) in enumerate(zip(ordered, before, strict=False)) if a != b), min(len(ordered), len(before)))
-        assert result.replayed == shared
+        assert result.reused == shared
         memo.commit()
         previous = entries
