@@ -222,18 +222,16 @@ class Index:
                     postings.append(number)
 
     @staticmethod
-    def _post(postings_of: dict[Any, list[int]], key: Any, number: int, undo: list[UndoOp] | None) -> None:
-        """Add `number` to key's postings (once); with an undo log, record how to take it back."""
+    def _post(postings_of: dict[Any, list[int]], key: Any, number: int, undo: list[UndoOp]) -> None:
+        """Add `number` to key's postings (once) and record in `undo` how to take it back."""
         postings = postings_of.get(key)
         if postings is None:
             postings = postings_of[key] = []
-            if undo is not None:
-                undo.append((DELETE_KEY, postings_of, key))
+            undo.append((DELETE_KEY, postings_of, key))
         elif postings[-1] == number:
             return
         postings.append(number)
-        if undo is not None:
-            undo.append((POP, postings, None))
+        undo.append((POP, postings, None))
 
     def candidates(self, wording: Wording, keys: tuple[int, ...]) -> list[int]:
         """Papers sharing an abstract opening, and the few sharing the most rare title words (two or more when it has two)."""
@@ -266,7 +264,7 @@ POP, DELETE_KEY, DISCARD, UNSET_ARXIV = "pop", "delete-key", "discard", "unset-a
 
 
 class FoldState:
-    """A fold's papers and index so far, and for each entry taken its step and how to undo it.
+    """A fold's papers and index so far, and for each entry taken the pairs it scored and how to undo it.
 
     A preview session keeps one between builds: the next build rolls it back to the
     entries both builds begin with and carries on from there, so those entries are
@@ -279,7 +277,7 @@ class FoldState:
         self.taken_ids: set[str] = set()
         self.keep_history = keep_history
         self.entries: list[Entry] = []
-        self.steps: list[Step] = []
+        self.pairs_scored: list[int] = []  # per entry taken
         self.undo: list[list[UndoOp]] = []
         self.pairs = 0
         self.broken = False  # a fold failed half-way through an entry: start afresh
@@ -290,7 +288,7 @@ class FoldState:
         self.pairs += step.pairs
         if undo is not None:
             self.entries.append(entry)
-            self.steps.append(step)
+            self.pairs_scored.append(step.pairs)
             self.undo.append(undo)
 
     def rollback(self, keep: int) -> None:
@@ -306,7 +304,7 @@ class FoldState:
                 else:
                     container.arxiv_id = None
             self.entries.pop()
-            self.pairs -= self.steps.pop().pairs
+            self.pairs -= self.pairs_scored.pop()
 
 
 def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS, memo: Memo | None = None) -> DedupeResult:

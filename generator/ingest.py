@@ -72,9 +72,6 @@ class ParseCache:
         self._used: set[tuple[str, str, int | None]] = set()
         self._read: dict[tuple[Path, str, int | None], tuple[StatSignature, tuple[str, str, int | None]]] = {}
 
-    def parse(self, data: bytes, source: str, default_year: int | None) -> ParseResult:
-        return self._parse(data, source, default_year)[1]
-
     def _parse(self, data: bytes, source: str, default_year: int | None) -> tuple[tuple[str, str, int | None], ParseResult]:
         key = (hashlib.sha256(data).hexdigest(), source, default_year)
         self._used.add(key)
