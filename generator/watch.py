@@ -32,7 +32,7 @@ from .render import theme_dirs
 
 # watchfiles yields a batch once no new event arrived for STEP_MS (at most DEBOUNCE_MS after the first):
 # long enough to fold an editor's write-temp-then-rename save into one batch, short enough to feel instant.
-STEP_MS = 30
+STEP_MS = 10
 DEBOUNCE_MS = 1600
 POLL_SECONDS = 0.2  # how often a waiting loop looks at its stop event
 
