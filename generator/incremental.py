@@ -152,7 +152,9 @@ class RebuildSession:
         self.page_memo = PageMemo()
         self.memo = Memo()
         self.config: Config | None = None
-        self.written_files: Mapping[str, bytes] | None = None  # None until this session wrote the output once
+        self.last_good_files: Mapping[str, bytes] | None = None  # the last good build's files; None until the first one
+        # Not yet on disk: (folder, changed files, the previous bytes of those and of the removed ones).
+        self._unwritten: tuple[Path, dict[str, bytes], dict[str, bytes]] | None = None
         self.last_result: BuildResult | None = None
         self._renderer_in_use: CachingRenderer | None = None
 
@@ -177,7 +179,14 @@ class RebuildSession:
         except UserError as exc:
             return None, tuple(exc.problems)
 
-    def rebuild(self) -> RebuildOutcome:
+    def rebuild(self, write: bool = True) -> RebuildOutcome:
+        """Build again; with write=False the output folder is brought up to date only by the next write_output().
+
+        A preview server serves last_good_files from memory, so it can announce a
+        rebuild before the disk has caught up (as Hugo's and Zola's servers do).
+        The session's first build is always written at once.
+        """
+        self.write_output()
         started = time.perf_counter()
         config, config_problems = self.config_now()
         if config is None:
@@ -191,11 +200,13 @@ class RebuildSession:
             self.page_memo.abandon()
             self.memo.abandon()
             return RebuildOutcome(False, problems, seconds=time.perf_counter() - started)
-        written, removed = self._write(config.output_dir, result.files)
+        written, removed = self._changes(config.output_dir, result.files)
         self.page_memo.commit()
         self.memo.commit()
         self.parse_cache.retain_used()
-        self.config, self.written_files, self.last_result = config, result.files, result
+        self.config, self.last_good_files, self.last_result = config, result.files, result
+        if write:
+            self.write_output()
         return RebuildOutcome(
             True,
             problems,
@@ -206,14 +217,25 @@ class RebuildSession:
             seconds=time.perf_counter() - started,
         )
 
-    def _write(self, folder: Path, files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
-        """After the session's first write, hand output.sync only the files that differ from the last write."""
-        previous = self.written_files
+    def _changes(self, folder: Path, files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
+        """What differs from the last good build, queued for write_output(); the first build is compared with the disk and written."""
+        previous = self.last_good_files
         if previous is None:
             return output.sync(folder, files, None)
-        changed = {path: data for path, data in files.items() if previous.get(path) != data}
-        gone = {path: previous[path] for path in previous.keys() - files.keys()}
-        return output.sync(folder, changed, {**{p: previous[p] for p in changed if p in previous}, **gone})
+        changed = {path: data for path, data in files.items() if previous.get(path) is not data and previous.get(path) != data}
+        gone = previous.keys() - files.keys()
+        # sync() writes what differs from `before` and removes what `before` has and `changed` lacks
+        before = {path: previous[path] for path in (*changed.keys() & previous.keys(), *gone)}
+        self._unwritten = (folder, changed, before)
+        return sorted(changed), sorted(gone)
+
+    def write_output(self) -> None:
+        """Bring the output folder up to the last good build: only the files that changed since the last write."""
+        if self._unwritten is None:
+            return
+        folder, changed, before = self._unwritten
+        self._unwritten = None
+        output.sync(folder, changed, before)
 
     def _build(self, config: Config) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:

@@ -13,12 +13,12 @@ import json
 import mimetypes
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from . import watch
@@ -46,7 +46,7 @@ CONTENT_TYPES = {
 }
 
 
-def content_type(path: Path) -> str:
+def content_type(path: PurePath) -> str:
     """Fixed types for what a site holds (the system's mime table varies by machine), a guess otherwise."""
     known = CONTENT_TYPES.get(path.suffix.lower())
     if known:
@@ -66,12 +66,14 @@ class Outcome(Enum):
 @dataclass(frozen=True, slots=True)
 class Resolution:
     outcome: Outcome
-    file: Path | None = None
+    file: Path | None = None  # a file of the output folder
     location: str = ""
+    site_path: str = ""  # a file of the last good build, served from memory
+    data: bytes = b""
 
 
-def resolve_request(raw_path: str, base_path: str, root: Path, events: bool) -> Resolution:
-    """Map a request path onto a file inside `root`, or say why not. Pure but for reading the folder."""
+def _request_in_site(raw_path: str, base_path: str, events: bool) -> Resolution | tuple[list[str], str, str]:
+    """The request's path segments below the base path (with the path and query), or the answer when there is none."""
     path = urlsplit(raw_path).path or "/"
     query = urlsplit(raw_path).query
     if not path.startswith(base_path):
@@ -84,8 +86,38 @@ def resolve_request(raw_path: str, base_path: str, root: Path, events: bool) -> 
     parts = relative.split("/")
     if any(part in ("..", ".") for part in parts) or "\\" in relative or "\x00" in relative or relative.startswith("/"):
         return Resolution(Outcome.FORBIDDEN)
+    return [p for p in parts if p], path, query
+
+
+def _folder_redirect(path: str, query: str) -> Resolution:
+    return Resolution(Outcome.REDIRECT, location=path + "/" + (f"?{query}" if query else ""))
+
+
+def resolve_in_build(raw_path: str, base_path: str, files: Mapping[str, bytes], events: bool) -> Resolution:
+    """Map a request path onto a file of a build held in memory (site path -> bytes), or say why not."""
+    found = _request_in_site(raw_path, base_path, events)
+    if isinstance(found, Resolution):
+        return found
+    parts, path, query = found
+    site_path = "/".join(parts)
+    if site_path in files:
+        return Resolution(Outcome.FILE, site_path=site_path, data=files[site_path])
+    index = f"{site_path}/index.html" if site_path else "index.html"
+    if index not in files:
+        return Resolution(Outcome.NOT_FOUND)
+    if not path.endswith("/"):
+        return _folder_redirect(path, query)
+    return Resolution(Outcome.FILE, site_path=index, data=files[index])
+
+
+def resolve_request(raw_path: str, base_path: str, root: Path, events: bool) -> Resolution:
+    """Map a request path onto a file inside `root`, or say why not. Pure but for reading the folder."""
+    found = _request_in_site(raw_path, base_path, events)
+    if isinstance(found, Resolution):
+        return found
+    parts, path, query = found
     site_root = root.resolve()
-    candidate = site_root.joinpath(*[p for p in parts if p])
+    candidate = site_root.joinpath(*parts)
     try:
         real = candidate.resolve(strict=True)
     except (OSError, RuntimeError):
@@ -94,7 +126,7 @@ def resolve_request(raw_path: str, base_path: str, root: Path, events: bool) -> 
         return Resolution(Outcome.FORBIDDEN)
     if real.is_dir():
         if not path.endswith("/"):
-            return Resolution(Outcome.REDIRECT, location=path + "/" + (f"?{query}" if query else ""))
+            return _folder_redirect(path, query)
         index = candidate / "index.html"
         try:
             real = index.resolve(strict=True)
@@ -202,8 +234,17 @@ class PreviewServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # bursts of parallel requests from a browser (or a test)
 
-    def __init__(self, address: tuple[str, int], root: Path, base_path: str, live_reload: bool, broadcaster: Broadcaster) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        root: Path,
+        base_path: str,
+        live_reload: bool,
+        broadcaster: Broadcaster,
+        build_files: Callable[[], Mapping[str, bytes] | None] = lambda: None,
+    ) -> None:
         self.root = root
+        self.build_files = build_files  # the last good build in memory, when there is one; else the folder is served
         self.base_path = base_path
         self.live_reload = live_reload
         self.broadcaster = broadcaster
@@ -237,8 +278,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _respond(self, send_body: bool) -> None:
         server = self.server
+        files = server.build_files()
         try:
-            found = resolve_request(self.path, server.base_path, server.root, server.live_reload)
+            if files is not None:
+                found = resolve_in_build(self.path, server.base_path, files, server.live_reload)
+            else:
+                found = resolve_request(self.path, server.base_path, server.root, server.live_reload)
         except UnicodeDecodeError:
             found = Resolution(Outcome.NOT_FOUND)
         if found.outcome is Outcome.EVENTS:
@@ -247,6 +292,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain; charset=utf-8", send_body, {"Location": found.location})
         elif found.outcome is Outcome.FORBIDDEN:
             self._send(HTTPStatus.FORBIDDEN, b"403 forbidden: outside the site\n", "text/plain; charset=utf-8", send_body)
+        elif found.outcome is Outcome.FILE and found.site_path:
+            self._send(HTTPStatus.OK, found.data, content_type(PurePosixPath(found.site_path)), send_body)
         elif found.outcome is Outcome.FILE and found.file is not None:
             try:
                 data = found.file.read_bytes()
@@ -258,6 +305,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._not_found(send_body)
 
     def _not_found(self, send_body: bool) -> None:
+        files = self.server.build_files()
+        if files is not None:
+            self._send(HTTPStatus.NOT_FOUND, files.get("404.html", FALLBACK_404), "text/html; charset=utf-8", send_body)
+            return
         page = self.server.root / "404.html"
         try:
             data = page.read_bytes() if page.is_file() and not page.is_symlink() else FALLBACK_404
@@ -298,9 +349,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def start_server(host: str, port: int, root: Path, base_path: str, live_reload: bool, broadcaster: Broadcaster) -> tuple[PreviewServer, threading.Thread]:
+def start_server(
+    host: str,
+    port: int,
+    root: Path,
+    base_path: str,
+    live_reload: bool,
+    broadcaster: Broadcaster,
+    build_files: Callable[[], Mapping[str, bytes] | None] = lambda: None,
+) -> tuple[PreviewServer, threading.Thread]:
     """Bind (port 0 picks a free port) and serve in a background thread."""
-    server = PreviewServer((host, port), root, base_path, live_reload, broadcaster)
+    server = PreviewServer((host, port), root, base_path, live_reload, broadcaster, build_files)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True, name="preview-server")
     thread.start()
     return server, thread
@@ -321,7 +380,7 @@ def run_preview(session: RebuildSession, config_file: Path, host: str, port: int
         if not first.ok:
             broadcaster.failed([p.format() for p in first.errors or first.problems])
         try:
-            server, _ = start_server(host, port, config.output_dir, config.base_path, live_reload, broadcaster)
+            server, _ = start_server(host, port, config.output_dir, config.base_path, live_reload, broadcaster, lambda: session.last_good_files)
         except OSError as exc:
             print(f"{host}:{port}: error: cannot listen: {exc.strerror or exc} (hint: pick another --port)", file=sys.stderr, flush=True)
             return 1
@@ -339,12 +398,14 @@ def run_preview(session: RebuildSession, config_file: Path, host: str, port: int
             if outcome.written or outcome.removed or broadcaster.problems:
                 broadcaster.reloaded([*outcome.written, *outcome.removed])
 
-        watch.rebuild_on_changes(session, config_file, stop, report, lambda: watch.announce_watching(quiet))
+        # Pages are served from memory, so open pages reload before the output folder is written.
+        watch.rebuild_on_changes(session, config_file, stop, report, lambda: watch.announce_watching(quiet), report_before_writing=True)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
         broadcaster.close()
+        session.write_output()
         if server is not None:
             server.shutdown()
             server.server_close()

@@ -249,8 +249,13 @@ def rebuild_on_changes(
     stop: threading.Event,
     on_rebuild: Callable[[tuple[FileChange, ...], RebuildOutcome], None],
     on_ready: Callable[[], None] | None = None,
+    report_before_writing: bool = False,
 ) -> None:
-    """Rebuild after every batch of changes until `stop` is set; re-aim the watchers when the config moves them."""
+    """Rebuild after every batch of changes until `stop` is set; re-aim the watchers when the config moves them.
+
+    With report_before_writing, `on_rebuild` hears of a build before the output folder
+    is brought up to date (for a server that serves the build from memory).
+    """
     while not stop.is_set():
         config, _ = session.config_now()
         targets = targets_for(config or session.config, session.project_root, config_file)
@@ -258,7 +263,8 @@ def rebuild_on_changes(
         try:
             for changes in watch_changes(targets, watching, on_ready):
                 on_ready = None
-                on_rebuild(changes, session.rebuild())
+                on_rebuild(changes, session.rebuild(write=not report_before_writing))
+                session.write_output()
                 config, _ = session.config_now()
                 if stop.is_set() or targets_for(config or session.config, session.project_root, config_file) != targets:
                     break

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve import EVENTS_PATH, Outcome, inject_reload, resolve_request
+from generator.serve import EVENTS_PATH, Outcome, inject_reload, resolve_in_build, resolve_request
 
 REPO_ROOT = Path(__file__).parent.parent
 BASE = "/digest/"
@@ -148,8 +148,9 @@ def test_pages_are_served_under_the_base_path_with_the_reload_script(preview: Pr
     on_disk = (preview.project / "site" / "index.html").read_bytes()
     assert b"EventSource" not in on_disk and on_disk != body
     assert preview.get("/")[0] == 301 and preview.get("/")[1]["location"] == BASE
-    status, headers, _ = preview.get(BASE + "days")
-    assert status == 301 and headers["location"] == BASE + "days/"
+    status, headers, _ = preview.get(BASE + "topics")
+    assert status == 301 and headers["location"] == BASE + "topics/"
+    assert preview.get(BASE + "days")[0] == 404  # a folder without an index page
     assert preview.get("/elsewhere/index.html")[0] == 404
 
 
@@ -199,14 +200,16 @@ def test_path_traversal_is_refused(preview: Preview, path: str) -> None:
     assert b"TOP-SECRET-BYTES" not in body and b"base_url" not in body
 
 
-def test_a_symlink_out_of_the_site_is_refused(preview: Preview) -> None:
+def test_a_symlink_planted_in_the_output_is_never_followed(preview: Preview) -> None:
+    """The server answers from the build it holds, so what appears in site/ behind its back is not served."""
     site = preview.project / "site"
     (site / "leak.txt").symlink_to(preview.project / "secret.txt")
     (site / "leak-dir").symlink_to(preview.project, target_is_directory=True)
     try:
-        assert preview.get(BASE + "leak.txt")[0] == 403
-        assert preview.get(BASE + "leak-dir/digest.yaml")[0] == 403
-        assert preview.get(BASE + "leak-dir/")[0] == 403
+        for path in ("leak.txt", "leak-dir/digest.yaml", "leak-dir/", "leak-dir/secret.txt"):
+            status, _, body = preview.get(BASE + path)
+            assert status == 404 and b"TOP-SECRET-BYTES" not in body and b"base_url" not in body, path
+        assert preview.get(BASE + "index.html")[0] == 200
     finally:
         (site / "leak.txt").unlink()
         (site / "leak-dir").unlink()
@@ -300,6 +303,20 @@ def test_resolve_request_stays_inside_the_root(tmp_path: Path) -> None:
     (root / "out").symlink_to(tmp_path / "outside.txt")
     assert resolve_request("/repo/out", "/repo/", root, True).outcome is Outcome.FORBIDDEN
     assert resolve_request("/repo/nothing", "/repo/", root, True).outcome is Outcome.NOT_FOUND
+
+
+def test_resolve_in_build_answers_like_the_folder_would() -> None:
+    files = {"index.html": b"home", "days/index.html": b"days", "days/2025-08-05.md": b"md", "static/style.css": b"css"}
+    assert resolve_in_build("/repo/", "/repo/", files, True).data == b"home"
+    assert resolve_in_build("/repo/days/?x=1", "/repo/", files, True).data == b"days"
+    assert resolve_in_build("/repo/days//2025-08-05.md", "/repo/", files, True).site_path == "days/2025-08-05.md"
+    assert resolve_in_build("/repo/days?x=1", "/repo/", files, True).location == "/repo/days/?x=1"
+    assert resolve_in_build("/repo", "/repo/", files, True).location == "/repo/"
+    assert resolve_in_build("/repo/" + EVENTS_PATH, "/repo/", files, True).outcome is Outcome.EVENTS
+    for bad in ("/repo/../index.html", "/repo/%2e%2e/index.html", "/repo/days/..%2F..%2Findex.html", "/repo/days%5c..%5cindex.html"):
+        assert resolve_in_build(bad, "/repo/", files, True).outcome is Outcome.FORBIDDEN, bad
+    for missing in ("/repo/static/", "/repo/nothing", "/elsewhere/index.html"):
+        assert resolve_in_build(missing, "/repo/", files, True).outcome is Outcome.NOT_FOUND, missing
 
 
 def test_inject_reload_places_the_script_before_the_last_body_close() -> None:
