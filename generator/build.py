@@ -12,6 +12,7 @@ from . import export, feeds, ingest, pages, parallel_render, search, sitemap, to
 from .assemble import assemble
 from .config import Config
 from .dedupe import dedupe
+from .heap import cycle_collector_paused
 from .memo import Memo
 from .model import ContentPage, Entry, Site
 from .problems import Problem, Severity
@@ -130,6 +131,18 @@ def build_site(
     parsed dumps, rendered pages and per-paper results between builds; the pipeline
     itself is the same either way.
     """
+    with cycle_collector_paused():
+        return _build_site(config, project_root, cache, progress, make_renderer, memo)
+
+
+def _build_site(
+    config: Config,
+    project_root: Path,
+    cache: ingest.ParseCache | None,
+    progress: Progress,
+    make_renderer: Callable[[list[Path], SiteInfo], Renderer],
+    memo: Memo | None,
+) -> BuildResult:
     memo = memo if memo is not None else Memo()
     timer = Timer()
     model = build_model(config, cache, progress, memo, timer)

@@ -15,7 +15,6 @@ Rules, in order of trust (README, "Dedupe"):
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any, NamedTuple
 from rapidfuzz import fuzz
 
 from .config import DedupeSettings
+from .heap import cycle_collector_paused
 from .memo import Memo
 from .model import Appearance, Entry, MergeReason, Paper
 from .normalize import compact, normalize_text, normalize_title, paper_id_for
@@ -309,15 +309,8 @@ class FoldState:
 
 def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS, memo: Memo | None = None) -> DedupeResult:
     """Every entry folded into exactly one paper. With a memo kept across builds, see `fold`."""
-    # The run makes millions of small objects and no reference cycles: the cycle collector's
-    # passes over an ever larger heap would only add a third to the time.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with cycle_collector_paused():  # see heap.py; also when the dedupe runs alone (bench/dedupe_bench.py)
         return fold(entries, settings, memo)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def common_prefix(a: Sequence[Entry], b: Sequence[Entry]) -> int:

@@ -25,6 +25,7 @@ import jinja2
 from . import ingest, output
 from .build import BuildResult, build_site
 from .config import Config
+from .heap import cycle_collector_paused
 from .memo import Memo
 from .problems import Problem, Severity, UserError, error
 from .render import PageSpec, Renderer, SiteInfo
@@ -187,6 +188,10 @@ class RebuildSession:
         The session's first build is always written at once.
         """
         self.write_output()
+        with cycle_collector_paused():
+            return self._rebuild(write)
+
+    def _rebuild(self, write: bool) -> RebuildOutcome:
         started = time.perf_counter()
         config, config_problems = self.config_now()
         if config is None:
