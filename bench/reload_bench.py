@@ -134,7 +134,6 @@ def measure(project: Path, rounds: int, which: str = "middle") -> list[float]:
 def phases(project: Path, rounds: int, which: str = "middle") -> dict[str, float]:
     """Median seconds per build phase (and the session's own share) over one-dump rebuilds, in process."""
     sys.path.insert(0, str(REPO_ROOT))
-    from generator import heap
     from generator.config import load_config
     from generator.incremental import RebuildSession
 
@@ -145,10 +144,9 @@ def phases(project: Path, rounds: int, which: str = "middle") -> dict[str, float
     samples: dict[str, list[float]] = {}
     for round_number in range(rounds + 1):
         dump.write_bytes(edited if round_number % 2 == 0 else original)
-        outcome = session.rebuild(write=False)  # as `digest serve` does: announce, then write and collect
+        outcome = session.rebuild(write=False)  # as `digest serve` does: announce, then write
         assert outcome.ok and session.last_result is not None
         session.write_output()
-        heap.settle(build_failed=False)
         if round_number:
             seconds = dict(session.last_result.stats.seconds)
             seconds["session (diff, caches)"] = outcome.seconds - sum(seconds.values())

@@ -6,11 +6,12 @@ leaves none), so the collector's passes over an ever larger heap only add time:
 a quarter of a full build, and most of the topics and assemble phases of a
 preview rebuild (measured: bench/, README "Benchmarks").
 
-During a build the collector is paused. Between a preview session's rebuilds
-the surviving heap is frozen (gc.freeze: later passes skip it; reference
-counting still frees it), so no pass ever walks the whole site model again.
-A failed build may leave cycles (tracebacks hold frames), so one pass over
-what that build made runs before freezing.
+During a build the collector is paused. A pause alone only defers the work:
+the first allocation after it ends would collect everything the build made.
+So a preview session freezes what survives each rebuild before the collector
+resumes (gc.freeze: later passes skip it, reference counting still frees it),
+and no pass walks the site model again. A failed build may leave cycles
+(tracebacks hold frames), so one pass over what it made runs before freezing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def cycle_collector_paused() -> Iterator[None]:
 
 
 def settle(build_failed: bool) -> None:
-    """After a preview rebuild: freeze the heap that survives it (collecting first if the build failed)."""
+    """At the end of a preview rebuild, still paused: freeze the heap that survives it (collecting first if the build failed)."""
     if build_failed:
         gc.collect()
     gc.freeze()

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import ingest, output
+from . import heap, ingest, output
 from .build import BuildResult, build_site
 from .config import Config
-from .heap import cycle_collector_paused
 from .memo import Memo
 from .problems import Problem, Severity, UserError, error
 from .render import PageSpec, Renderer, SiteInfo
@@ -188,8 +187,10 @@ class RebuildSession:
         The session's first build is always written at once.
         """
         self.write_output()
-        with cycle_collector_paused():
-            return self._rebuild(write)
+        with heap.cycle_collector_paused():
+            outcome = self._rebuild(write)
+            heap.settle(build_failed=not outcome.ok)  # before the collector resumes: see heap.py
+        return outcome
 
     def _rebuild(self, write: bool) -> RebuildOutcome:
         started = time.perf_counter()

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePath, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from . import heap, watch
+from . import watch
 from .incremental import RebuildOutcome, RebuildSession
 
 EVENTS_PATH = "__digest/events"
@@ -373,7 +373,6 @@ def run_preview(session: RebuildSession, config_file: Path, host: str, port: int
     server: PreviewServer | None = None
     try:
         first = session.rebuild()
-        heap.settle(build_failed=not first.ok)
         watch.print_outcome(first, quiet)
         config = session.config or session.config_now()[0]
         if config is None:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import watchfiles
 
-from . import heap
 from .config import Config
 from .incremental import RebuildOutcome, RebuildSession, describe
 from .ingest import DUMPS_FOLDER
@@ -267,7 +266,6 @@ def rebuild_on_changes(
                 outcome = session.rebuild(write=not report_before_writing)
                 on_rebuild(changes, outcome)
                 session.write_output()
-                heap.settle(build_failed=not outcome.ok)
                 config, _ = session.config_now()
                 if stop.is_set() or targets_for(config or session.config, session.project_root, config_file) != targets:
                     break
@@ -298,9 +296,7 @@ def run_watch(session: RebuildSession, config_file: Path, quiet: bool) -> int:
     stop_on_signals()
     stop = threading.Event()
     try:
-        first = session.rebuild()
-        heap.settle(build_failed=not first.ok)
-        print_outcome(first, quiet)
+        print_outcome(session.rebuild(), quiet)
 
         def report(changes: tuple[FileChange, ...], outcome: RebuildOutcome) -> None:
             if not quiet:
