@@ -106,6 +106,7 @@ class CachingRenderer(Renderer):
 
     def next_build(self) -> None:
         self._fingerprint = None
+        self.fragments.next_build()
 
     def render(self, spec: PageSpec) -> bytes:
         # Computed at the first render of a build, after build_site has set any globals it adds.

@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from . import urls
 from .dedupe_report import merge_groups, rule_counts
+from .fragments import FragmentCacheExtension, FragmentStore
 from .memo import Memo
 from .model import Day, Paper, Site, Topic
 from .topics import papers_by_topic
@@ -109,6 +110,7 @@ class Renderer:
             # Compiled templates kept between runs (in the user's temp folder, keyed by source checksum):
             # compiling them took about a tenth of the sample site's build.
             bytecode_cache=jinja2.FileSystemBytecodeCache(),
+            extensions=[FragmentCacheExtension],
         )
         markdown = _markdown_renderer()
         link = urls.Urls(site_info.base_url)
@@ -124,6 +126,10 @@ class Renderer:
             topic_url=lambda slug, page=1: link.url(urls.topic_dir(slug, page)),
             static_url=lambda name: link.url("static/" + name),
         )
+
+    @property
+    def fragments(self) -> FragmentStore:
+        return self.env.fragment_store  # type: ignore[attr-defined]
 
     def render(self, spec: PageSpec) -> bytes:
         template = self.env.get_template(spec.template)

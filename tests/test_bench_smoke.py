@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,14 @@ def test_parallel_rendering_gives_the_serial_bytes(corpus_build: tuple[Config, P
     assert len({spec.template for spec in specs}) >= 5
 
 
+def read_all(descriptor: int) -> str:
+    """Everything written to the terminal so far: one read may return only part of it."""
+    chunks = []
+    while select.select([descriptor], [], [], 0.5)[0]:
+        chunks.append(os.read(descriptor, 4096))
+    return b"".join(chunks).decode()
+
+
 def test_the_bar_draws_on_a_terminal_and_erases_itself() -> None:
     controller, terminal = pty.openpty()
     try:
@@ -87,7 +96,7 @@ def test_the_bar_draws_on_a_terminal_and_erases_itself() -> None:
             bar("render", 300, 1200)
             bar.draw()
             bar.close()
-        shown = os.read(controller, 4096).decode()
+        shown = read_all(controller)
     finally:
         os.close(controller)
         os.close(terminal)

@@ -1,0 +1,49 @@
+"""The `{% cache %}` template tag: one rendering per key and block, escaping kept, stale fragments dropped between builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.render import PageSpec, Renderer, SiteInfo, theme_dirs
+
+TEMPLATE = """{% for item in items %}{% cache item %}[{{ item }}|{{ calls.append(item) or '' }}]{% endcache %}{% endfor %}
+{% for item in items %}{% cache item %}<{{ item }}>{% endcache %}{% endfor %}
+"""
+
+
+def renderer_with(tmp_path: Path, name: str, text: str) -> Renderer:
+    theme = tmp_path / "themes" / "t"
+    (theme / "templates").mkdir(parents=True, exist_ok=True)
+    (theme / "templates" / name).write_text(text, encoding="utf-8")
+    info = SiteInfo(title="T", description="", base_url="https://example.org/", author="", nav=())
+    return Renderer(theme_dirs("t", tmp_path), info)
+
+
+def test_a_fragment_renders_once_per_key_and_block(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, "list.txt", TEMPLATE)
+    calls: list[str] = []
+    spec = PageSpec("list.txt", "list.txt", (("items", ("a", "b", "a")), ("calls", calls)))
+    assert renderer.render(spec) == b"[a|][b|][a|]<a><b><a>"  # trim_blocks eats the newline after a tag
+    assert calls == ["a", "b"]  # the second "a" of the first block was reused
+    assert (renderer.fragments.rendered, renderer.fragments.reused) == (4, 2)  # the second block keeps its own markup
+
+
+def test_cached_markup_is_escaped_once(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, "page.html", "{% for t in titles %}{% cache t %}<i>{{ t }}</i>{% endcache %}{% endfor %}")
+    spec = PageSpec("page.html", "page.html", (("titles", ("<b>", "<b>")),))
+    assert renderer.render(spec) == b"<i>&lt;b&gt;</i><i>&lt;b&gt;</i>"
+
+
+def test_next_build_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, "list.txt", TEMPLATE)
+    first = PageSpec("list.txt", "list.txt", (("items", ("a", "b")), ("calls", [])))
+    renderer.render(first)
+    renderer.fragments.next_build()
+    calls: list[str] = []
+    renderer.render(PageSpec("list.txt", "list.txt", (("items", ("b", "c")), ("calls", calls))))
+    assert calls == ["c"]  # "b" came from the last build
+    renderer.fragments.next_build()
+    renderer.fragments.next_build()  # a build that rendered nothing: the fragments of "b" and "c" are gone
+    calls.clear()
+    renderer.render(PageSpec("list.txt", "list.txt", (("items", ("b",)), ("calls", calls))))
+    assert calls == ["b"]
