@@ -151,7 +151,7 @@ class RebuildSession:
         self.strict = strict
         self.parse_cache = ingest.ParseCache()
         self.page_memo = PageMemo()
-        self.memo = Memo()
+        self.memo = Memo(carried=True)
         self.config: Config | None = None
         self.last_good_files: Mapping[str, bytes] | None = None  # the last good build's files; None until the first one
         # Not yet on disk: (folder, changed files, the previous bytes of those and of the removed ones).

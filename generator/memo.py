@@ -59,9 +59,11 @@ class MemoTable(Generic[K, V]):
 class Memo:
     """Every stage's tables for the build in progress, and what the last good build left."""
 
-    def __init__(self) -> None:
+    def __init__(self, carried: bool = False) -> None:
         self._previous: dict[tuple[str, Hashable], dict[Any, Any]] = {}
         self._current: dict[tuple[str, Hashable], MemoTable[Any, Any]] = {}
+        # Kept across builds (a preview session): worth holding state that only a next build can use.
+        self.carried = carried
 
     def table(self, stage: str, context: Hashable = None) -> MemoTable[Any, Any]:
         """The table for `stage` under `context`; a context unequal to last build's starts empty."""

@@ -14,11 +14,13 @@ are also where new papers land.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import operator
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .memo import Memo
 from .model import Paper, Site
@@ -53,6 +55,73 @@ def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
     return set((LONG_ASCII_WORD if text.isascii() else LONG_WORD).findall(text)) - STOP_WORDS
 
 
+def _encoded(word: str, numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f'"{word}":[{numbers[0]}]'
+    return f'"{word}":[{numbers[0]},{",".join(map(str, map(operator.sub, numbers[1:], numbers)))}]'
+
+
+# A shard whose papers differ from last build's in at most this many places is patched, not re-encoded.
+PATCH_LIMIT = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One shard's papers, the words of each, and per word its paper numbers and its encoded entry.
+
+    Kept between a preview session's builds so an edit to one paper of a month
+    re-encodes that paper's words only (`patched`); equal, always, to `shard_of`.
+    """
+
+    papers: tuple[Paper, ...]
+    terms: tuple[tuple[str, ...], ...]
+    postings: dict[str, list[int]]
+    entries: dict[str, str]
+
+    def json(self) -> str:
+        entries = self.entries
+        return "{" + ",".join([entries[word] for word in sorted(entries)]) + "}"
+
+    def patched(self, papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> Shard | None:
+        """This shard with some papers replaced in place, or None when the papers moved (then encode afresh)."""
+        if len(papers) != len(self.papers):
+            return None
+        changed = [n for n, (old, new) in enumerate(zip(self.papers, papers, strict=True)) if old is not new and old != new]
+        if len(changed) > PATCH_LIMIT:
+            return None
+        terms = list(self.terms)
+        postings, entries, touched = dict(self.postings), dict(self.entries), set()
+        for number in changed:
+            new_terms = paper_terms(papers[number])
+            for word in set(terms[number]).symmetric_difference(new_terms):
+                numbers = postings[word] = list(postings.get(word, ()))  # a copy: the last build's shard stays as it was
+                if number in numbers:
+                    numbers.remove(number)
+                else:
+                    bisect.insort(numbers, number)
+                touched.add(word)
+            terms[number] = new_terms
+        for word in touched:
+            if postings[word]:
+                entries[word] = _encoded(word, postings[word])
+            else:
+                del postings[word], entries[word]
+        return Shard(papers, tuple(terms), postings, entries)
+
+
+def shard_of(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> Shard:
+    terms = tuple(paper_terms(paper) for paper in papers)
+    postings: dict[str, list[int]] = {}
+    for number, words_of_paper in enumerate(terms):
+        for word in words_of_paper:
+            found = postings.get(word)
+            if found is None:
+                postings[word] = [number]
+            else:
+                found.append(number)
+    return Shard(papers, terms, postings, {word: _encoded(word, numbers) for word, numbers in postings.items()})
+
+
 def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> str:
     """{word: delta-encoded numbers of the papers (0 = the shard's first) it occurs in}, words sorted.
 
@@ -60,22 +129,7 @@ def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[s
     letters and digits only (LONG_WORD), so it never needs escaping; the numbers are gaps, the first
     counted from 0, so they stay short.
     """
-    postings: dict[str, list[int]] = {}
-    for number, paper in enumerate(papers):
-        for word in paper_terms(paper):
-            found = postings.get(word)
-            if found is None:
-                postings[word] = [number]
-            else:
-                found.append(number)
-    parts = []
-    for word in sorted(postings):
-        numbers = postings[word]
-        if len(numbers) == 1:
-            parts.append(f'"{word}":[{numbers[0]}]')
-        else:
-            parts.append(f'"{word}":[{numbers[0]},{",".join(map(str, map(operator.sub, numbers[1:], numbers)))}]')
-    return "{" + ",".join(parts) + "}"
+    return shard_of(papers, paper_terms).json()
 
 
 def months(papers: Sequence[Paper]) -> list[tuple[int, tuple[Paper, ...]]]:
@@ -93,19 +147,34 @@ def index_json(site: Site, memo: Memo | None = None) -> bytes:
     topic_names = {topic.slug: topic.name for topic in site.topics}
     context = tuple(sorted(topic_names.items()))
     docs, terms, shards = memo.table("search-doc", context), memo.table("search-terms", context), memo.table("search-shard", context)
+    shard_states = memo.table("search-shard-state", context)  # month -> the Shard last built for it
 
     def encode_doc(paper: Paper) -> bytes:
         doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics]]
         return COMPACT_JSON.encode(doc).encode("utf-8")
 
-    def encode_shard(papers: tuple[Paper, ...]) -> bytes:
-        return shard_json(papers, paper_terms).encode("utf-8")
-
     def paper_terms(paper: Paper) -> tuple[str, ...]:
         return terms.get(paper, lambda p: tuple(sorted(paper_words(p, topic_names))))
+
+    def encode_month(run: tuple[Paper, ...]) -> bytes:
+        if not memo.carried:  # a clean build: no next build to patch a shard for
+            return shard_json(run, paper_terms).encode("utf-8")
+        month = run[0].first_seen.replace(day=1)
+        last: Shard | None = shard_states.recall(month)
+        shard = (last.patched(run, paper_terms) if last else None) or shard_of(run, paper_terms)
+        shard_states.keep(month, shard)
+        return shard.json().encode("utf-8")
+
+    def shard_bytes(run: tuple[Paper, ...]) -> bytes:
+        encoded = shards.get(run, encode_month)
+        month = run[0].first_seen.replace(day=1)
+        last = shard_states.recall(month)
+        if last is not None and month not in shard_states.kept():
+            shard_states.keep(month, last)  # an unchanged month: carry its state to the next build
+        return encoded
 
     head = json.dumps({"version": INDEX_VERSION, "stop_words": sorted(STOP_WORDS)}, separators=(",", ":"))[:-1]
     # Bytes throughout, as in export.papers_json: one copy of each memoized part, no encoding of the whole.
     doc_lines = b",\n".join([docs.get(paper, encode_doc) for paper in site.papers])
-    shard_lines = b",\n".join([b'{"first":%d,"words":%s}' % (first, shards.get(run, encode_shard)) for first, run in months(site.papers)])
+    shard_lines = b",\n".join([b'{"first":%d,"words":%s}' % (first, shard_bytes(run)) for first, run in months(site.papers)])
     return head.encode("utf-8") + b',"docs":[\n' + doc_lines + b'],\n"shards":[\n' + shard_lines + b"]}"

@@ -6,8 +6,10 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,3 +92,53 @@ def test_a_hand_written_shard_is_the_json_encoders_bytes(texts: list[str]) -> No
             postings.setdefault(word, []).append(number)
     gaps = {word: [numbers[0], *(b - a for a, b in itertools.pairwise(numbers))] for word, numbers in sorted(postings.items())}
     assert search.shard_json(papers, terms) == json.dumps(gaps, ensure_ascii=False, separators=(",", ":"))
+
+
+WORDS = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "omega", "zeta", "eta", "theta"]), max_size=5).map(" ".join)
+
+
+@given(
+    st.lists(WORDS, min_size=1, max_size=12),
+    st.lists(st.tuples(st.integers(min_value=0, max_value=11), WORDS), max_size=search.PATCH_LIMIT + 2),
+)
+def test_a_patched_shard_equals_one_encoded_afresh(titles: list[str], edits: list[tuple[int, str]]) -> None:
+    def terms(paper: Paper) -> tuple[str, ...]:
+        return tuple(sorted(search.paper_words(paper, {})))
+
+    papers = [Paper(id=f"p{n}", title=title, abstract="", appearances=()) for n, title in enumerate(titles)]
+    before = search.shard_of(tuple(papers), terms)
+    for position, title in edits:
+        papers[position % len(papers)] = Paper(id=f"p{position % len(papers)}", title=title, abstract="", appearances=())
+    fresh = search.shard_of(tuple(papers), terms)
+    patched = before.patched(tuple(papers), terms)
+    changed = sum(1 for old, new in zip(before.papers, papers, strict=True) if old != new)
+    assert (patched is None) == (changed > search.PATCH_LIMIT)
+    if patched is not None:
+        assert patched.json() == fresh.json() == search.shard_json(tuple(papers), terms)
+        assert patched.postings == fresh.postings and patched.terms == fresh.terms
+    assert before.json() == search.shard_json(tuple(before.papers), terms)  # patching left the last build's shard as it was
+
+
+def test_a_preview_sessions_memo_patches_the_edited_month_and_matches_clean_builds(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
+    site = build_site(config, corpus_project).site
+    memo = Memo(carried=True)
+    search.index_json(site, memo)
+    memo.commit()
+    real_patched = search.Shard.patched
+    patches: list[bool] = []
+
+    def spy(shard: search.Shard, papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> search.Shard | None:
+        result = real_patched(shard, papers, paper_terms)
+        patches.append(result is not None)
+        return result
+
+    monkeypatch.setattr(search.Shard, "patched", spy)
+    papers = list(site.papers)
+    for step, position in enumerate((len(papers) // 2, len(papers) // 2, 0, len(papers) - 1)):
+        papers[position] = dataclasses.replace(papers[position], title=papers[position].title + f" zyzzogeton{step}")
+        changed = dataclasses.replace(site, papers=tuple(papers))
+        patches.clear()
+        assert search.index_json(changed, memo) == search.index_json(changed), step
+        memo.commit()
+        assert patches == [True], step  # one month, patched rather than encoded afresh
