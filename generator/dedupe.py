@@ -199,6 +199,7 @@ class Index:
 
     def __init__(self) -> None:
         self.by_arxiv: dict[str, int] = {}
+        self.without_arxiv: set[int] = set()  # papers with no arXiv id yet: the only ones an entry with an id may merge into by wording
         self.by_title: dict[str, list[int]] = {}
         self.by_word: dict[str, list[int]] = {}
         self.by_opening: dict[int, list[int]] = {}
@@ -260,7 +261,7 @@ class Step(NamedTuple):
 
 # How to take back one change to the fold's state: (kind, container, key).
 UndoOp = tuple[str, Any, Any]
-POP, DELETE_KEY, DISCARD, UNSET_ARXIV = "pop", "delete-key", "discard", "unset-arxiv"
+POP, DELETE_KEY, DISCARD, ADD, UNSET_ARXIV = "pop", "delete-key", "discard", "add", "unset-arxiv"
 
 
 class FoldState:
@@ -301,6 +302,8 @@ class FoldState:
                     del container[key]
                 elif kind == DISCARD:
                     container.discard(key)
+                elif kind == ADD:
+                    container.add(key)
                 else:
                     container.arxiv_id = None
             self.entries.pop()
@@ -381,6 +384,10 @@ def take(
             index.by_arxiv[entry.arxiv_id] = number
             if undo is not None:
                 undo.append((DELETE_KEY, index.by_arxiv, entry.arxiv_id))
+        else:
+            index.without_arxiv.add(number)
+            if undo is not None:
+                undo.append((DISCARD, index.without_arxiv, number))
         index.add(number, wording, True, keys, undo)
         return
     target, match = step.target, step.match
@@ -395,6 +402,9 @@ def take(
         cluster.arxiv_id = entry.arxiv_id
         if undo is not None:
             undo.append((UNSET_ARXIV, cluster, None))
+        index.without_arxiv.discard(target)
+        if undo is not None:
+            undo.append((ADD, index.without_arxiv, target))
         if entry.arxiv_id not in index.by_arxiv:
             index.by_arxiv[entry.arxiv_id] = target
             if undo is not None:
@@ -426,6 +436,9 @@ def find_paper(
     """The paper this entry is an appearance of (best match by the most trusted rule), and the pairs scored."""
     if entry.arxiv_id and (number := index.by_arxiv.get(entry.arxiv_id)) is not None:
         return number, Match("arxiv-id", 100.0, None, None), 0
+    if entry.arxiv_id and not index.without_arxiv:
+        # No paper has this id and every paper has another one: none is compatible, nothing to score.
+        return None, None, 0
     scored = 0
 
     def compatible(number: int) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from generator.config import DedupeSettings, parse_config
 from generator.dedupe import dedupe
+from generator.memo import Memo
 from generator.model import Entry, Paper
 from generator.normalize import compact, normalize_title
 
@@ -49,6 +50,29 @@ def test_same_arxiv_id_merges_whatever_the_title_and_different_ids_never_do() ->
     apart = papers_of(entry("Same Title", arxiv_id="2401.00001"), entry("Same Title", day=1, arxiv_id="2401.00002"))
     assert len(apart) == 2
     assert len({p.id for p in apart}) == 2
+
+
+def test_an_entry_with_an_id_joins_the_paper_seen_without_one_while_other_papers_have_ids() -> None:
+    diffusion = entry("Shifted Noise Schedules for High-Resolution Diffusion", OTHER_ABSTRACT, arxiv_id="2401.00009")
+    title = "LongRecipe: Extending Context Windows Cheaply"
+    found = papers_of(diffusion, entry(title), entry(title, day=1, arxiv_id="2401.00001"))
+    assert len(found) == 2
+    assert [len(p.appearances) for p in found] == [1, 2] and found[1].arxiv_id == "2401.00001"
+
+
+def test_a_memoized_rebuild_undoes_an_id_given_to_a_paper_and_merges_as_a_clean_build() -> None:
+    """Build 1: the id-less paper gets an id from its second appearance. Build 2 drops that appearance: the paper
+    is id-less again, so a third entry with another id still joins it by wording."""
+    no_id = entry("LongRecipe: Extending Context Windows Cheaply")
+    with_id = entry("LongRecipe: Extending Context Windows Cheaply", day=1, arxiv_id="2401.00001")
+    later = entry("LongRecipe: Extending Context Windows Cheaply", day=2, arxiv_id="2401.00002")
+    other = entry("Shifted Noise Schedules for High-Resolution Diffusion", OTHER_ABSTRACT, day=2, rank=2, arxiv_id="2401.00009")
+    memo = Memo()
+    dedupe([no_id, with_id, other], DedupeSettings(), memo)
+    memo.commit()
+    again = dedupe([no_id, later, other], DedupeSettings(), memo)
+    assert again.papers == dedupe([no_id, later, other], DedupeSettings()).papers
+    assert len(again.papers) == 2 and len(again.papers[0].appearances) == 2
 
 
 def test_a_revised_title_with_the_same_abstract_is_one_paper() -> None:
