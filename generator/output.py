@@ -2,6 +2,11 @@
 
 A full build is written to a temporary folder beside the output and swapped in
 at the end, so a crash or Ctrl-C mid-build leaves the previous site whole.
+The site it replaces is kept beside the output as the spare (.<output>.spare):
+the next build brings the spare up to date in place, rewriting only the files
+that differ, and swaps it in. Creating and deleting thousands of files costs
+far more than comparing them (up to a millisecond a file on some disks), so
+after the first build a site is written at the cost of what changed.
 An incremental sync writes only files whose bytes changed and removes files
 that are no longer produced.
 """
@@ -85,6 +90,82 @@ def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
         _write_new_file(os.path.join(folder, path), files[path])
 
 
+def _file_holds(path: str, data: bytes) -> bool:
+    """True when the file at path already has exactly these bytes (the size is checked before anything is read)."""
+    try:
+        if os.stat(path, follow_symlinks=False).st_size != len(data) or os.path.islink(path):
+            return False
+        with open(path, "rb") as existing:
+            return existing.read() == data
+    except OSError:
+        return False
+
+
+def _refresh_tree(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Make a tree of ours (the spare) hold exactly `files` and the marker: differing files rewritten, others removed."""
+    stop_after = os.environ.get(STOP_AFTER_ENV, "")
+    present: set[str] = set()
+    for root, folders, names in os.walk(folder):
+        relative_root = os.path.relpath(root, folder)
+        for name in names + [f for f in folders if os.path.islink(os.path.join(root, f))]:
+            present.add(name if relative_root == "." else f"{relative_root}/{name}")
+    present.discard(MARKER)
+    made = {""}
+    for count, path in enumerate(sorted(files), start=1):
+        if stop_after.isdigit() and count == int(stop_after) + 1:
+            os.kill(os.getpid(), signal.SIGSTOP)
+        if not safe_relative(path):
+            raise ValueError(f"unsafe output path {path!r}")
+        target = os.path.join(folder, path)
+        data = files[path]
+        if path in present and _file_holds(target, data):
+            continue
+        parent = os.path.dirname(path)
+        if parent not in made:
+            os.makedirs(os.path.join(folder, parent), exist_ok=True)
+            made.add(parent)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        elif os.path.islink(target):
+            os.unlink(target)
+        _write_new_file(target, data)
+    for path in sorted(present - files.keys()):
+        target = os.path.join(folder, path)
+        if os.path.lexists(target) and not (os.path.isdir(target) and not os.path.islink(target)):
+            os.unlink(target)
+    for root, folders, _ in os.walk(folder, topdown=False):
+        for name in folders:
+            inner = os.path.join(root, name)
+            if not os.path.islink(inner) and not os.listdir(inner):
+                os.rmdir(inner)
+    (folder / MARKER).write_bytes(MARKER_TEXT)
+
+
+def spare_of(output: Path) -> Path:
+    return output.parent / f".{output.name}.spare"
+
+
+def _claim_spare(output: Path) -> Path | None:
+    """Take the spare for this build, renamed to a staging name of ours; None when there is none (or another build took it)."""
+    spare = spare_of(output)
+    if spare.is_symlink() or not spare.is_dir() or not (spare / MARKER).is_file():
+        return None
+    claimed = output.parent / f"{_staging_prefix(output, 'new')}{os.getpid()}-spare"
+    try:
+        os.rename(spare, claimed)
+    except OSError:
+        return None
+    return claimed
+
+
+def _keep_as_spare(folder: Path, output: Path) -> None:
+    """The site just replaced becomes the next build's spare, unless another build left one meanwhile."""
+    try:
+        os.rename(folder, spare_of(output))  # fails when the spare exists (not empty)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two folders in one atomic step (Linux renameat2); False where the system cannot."""
     if not sys.platform.startswith("linux"):
@@ -148,21 +229,26 @@ def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_staging(output)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'new')}{os.getpid()}-", dir=output.parent))
+    staging = _claim_spare(output) if output.is_dir() else None
     try:
-        _write_tree(staging, files)
+        if staging is not None:
+            _refresh_tree(staging, files)
+        else:
+            staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'new')}{os.getpid()}-", dir=output.parent))
+            _write_tree(staging, files)
         staging.chmod(0o755)
         if output.exists() and _exchange(staging, output):
-            shutil.rmtree(staging)  # it now holds the previous site
+            _keep_as_spare(staging, output)  # it now holds the previous site
         elif output.exists():
             retired = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'old')}{os.getpid()}-", dir=output.parent))
             os.replace(output, retired / output.name)
             os.replace(staging, output)
+            _keep_as_spare(retired / output.name, output)
             shutil.rmtree(retired, ignore_errors=True)
         else:
             os.replace(staging, output)
     finally:
-        if staging.exists():
+        if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -65,7 +65,56 @@ def test_a_killed_build_leaves_the_previous_site_whole(sample_project: Path) -> 
     assert again.returncode == 0, again.stderr
     assert staging_folders(sample_project) == []  # ...and the next build removes it
     assert "<title>Renamed Digest</title>" in (site / "index.html").read_text(encoding="utf-8")
-    assert [p.name for p in sample_project.iterdir() if p.name.startswith(".site.")] == []
+    assert [p.name for p in sample_project.iterdir() if p.name.startswith(".site.")] == [".site.spare"]
+    assert snapshot(sample_project / ".site.spare") == before  # the replaced site, kept for the next build to update
+
+
+def test_a_build_killed_while_updating_the_spare_leaves_the_site_whole(sample_project: Path) -> None:
+    for _ in range(2):  # the second build leaves the first site as the spare
+        assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    site = sample_project / "site"
+    assert (sample_project / ".site.spare" / MARKER).is_file()
+    before = snapshot(site)
+    (sample_project / "digest.yaml").write_text("title: Renamed Digest\nbase_url: https://example.org/\nyear: 2025\n", encoding="utf-8")
+    build = subprocess.Popen(
+        [sys.executable, "-m", "generator", "build", "--quiet"], cwd=sample_project, env=os.environ | {STOP_AFTER_ENV: "20"}
+    )
+    try:
+        _, status = os.waitpid(build.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), "the build ended instead of stopping mid-write"
+        assert [p.name for p in staging_folders(sample_project)] == [f".site.new-{build.pid}-spare"]  # the spare, claimed
+        assert not (sample_project / ".site.spare").exists()
+        build.send_signal(signal.SIGKILL)
+        build.wait(timeout=30)
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait(timeout=30)
+    assert snapshot(site) == before
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    assert staging_folders(sample_project) == []
+    assert "<title>Renamed Digest</title>" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_site_written_through_the_spare_is_the_site_a_fresh_build_writes(sample_project: Path, tmp_path: Path) -> None:
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    spare = sample_project / ".site.spare"
+    (spare / "stale.html").write_text("from an older build\n", encoding="utf-8")  # files the new build does not make
+    (spare / "old-folder" / "deep").mkdir(parents=True)
+    (spare / "old-folder" / "deep" / "index.html").write_text("gone\n", encoding="utf-8")
+    (spare / "index.html").unlink()
+    (spare / "index.html").mkdir()  # a folder where the build puts a file
+    (spare / "feed.xml").write_text("truncated", encoding="utf-8")  # a half-written file
+    (spare / "robots.txt").unlink()
+    (spare / "robots.txt").symlink_to(tmp_path / "outside.txt")  # a link where the build puts a file
+    (tmp_path / "outside.txt").write_text("not ours\n", encoding="utf-8")
+    dumps = sample_project / "content" / "dumps"
+    sorted(dumps.iterdir())[-1].unlink()  # a day fewer: its pages must go
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    assert digest("build", "--quiet", "--out", str(tmp_path / "fresh"), cwd=sample_project).returncode == 0
+    assert snapshot(sample_project / "site") == snapshot(tmp_path / "fresh")
+    assert (tmp_path / "outside.txt").read_text(encoding="utf-8") == "not ours\n"
 
 
 def test_a_build_deletes_nothing_outside_its_output_folder(sample_project: Path) -> None:
@@ -79,10 +128,12 @@ def test_a_build_deletes_nothing_outside_its_output_folder(sample_project: Path)
     (sample_project / "content" / "pages" / "README").write_text("not a page\n", encoding="utf-8")
     before = snapshot(sample_project, skip=sample_project / "site")
 
-    for _ in range(2):  # a first build, then a rebuild that replaces the site
+    for _ in range(3):  # a first build, a rebuild that replaces the site, one that writes through the spare
         result = digest("build", "--quiet", cwd=sample_project)
         assert result.returncode == 0, result.stderr
-    assert snapshot(sample_project, skip=sample_project / "site") == before
+    after = snapshot(sample_project, skip=sample_project / "site")
+    assert {path: data for path, data in after.items() if not path.startswith(".site.spare")} == before
+    assert (sample_project / ".site.spare" / MARKER).is_file()  # the only addition: the replaced site, ours
 
 
 def test_it_refuses_an_output_folder_it_did_not_make_unless_forced(sample_project: Path) -> None:
