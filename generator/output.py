@@ -13,7 +13,6 @@ that are no longer produced.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import shutil
@@ -170,6 +169,8 @@ def _exchange(first: Path, second: Path) -> bool:
     """Swap two folders in one atomic step (Linux renameat2); False where the system cannot."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here: only a rebuild over an existing site swaps
+
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError):

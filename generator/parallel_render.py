@@ -9,7 +9,6 @@ so the result equals the serial render; the caller sorts paths anyway.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 
@@ -34,6 +33,8 @@ def usable_cores() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing  # here, not at the top: a small site never needs it, and every build would pay its import
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -84,6 +85,8 @@ def render_parallel(
     global _job
     if workers <= 1:
         return {**render_serial(specs, renderer, progress), **run_side_jobs(side_jobs)}
+    import multiprocessing
+
     _job = (specs, renderer, side_jobs)
     try:
         with multiprocessing.get_context("fork").Pool(workers - 1 + bool(side_jobs)) as pool:

@@ -9,14 +9,17 @@ import shutil
 import unicodedata
 import uuid
 import xml.etree.ElementTree as ET
-from email.utils import parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from generator import feeds
 from generator.build import build_site
 from generator.config import Config, load_config, with_overrides
 from generator.feeds import FeedSettings, feed_files
@@ -423,3 +426,14 @@ def test_feeds_are_byte_for_byte_deterministic(sample_build: tuple[Path, dict[st
     second, _ = build_files(project)
     feeds = [p for p in first if p.endswith((".xml", ".json", ".opml"))]
     assert feeds and all(first[p] == second[p] for p in feeds)
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)))
+def test_rfc822_dates_are_the_standard_librarys(date: dt.date) -> None:
+    assert feeds.rfc822(date) == format_datetime(dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC))
+
+
+def test_the_forbidden_characters_are_exactly_those_outside_xml_text() -> None:
+    allowed = re.compile("[\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    text = "".join(map(chr, range(0x110000)))
+    assert "".join(feeds.NOT_XML_TEXT.findall(text)) == "".join(allowed.split(text))
