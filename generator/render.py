@@ -119,6 +119,8 @@ class Renderer:
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
         self.env.globals.update(
             site=site_info,
+            # The pages the header's menu marks as current (aria-current): the header differs on these only.
+            nav_paths=frozenset({"index.html", *(location + "index.html" for _, location in site_info.nav)}),
             url=link.url,
             absolute_url=link.absolute,
             day_url=lambda date: link.url(urls.day_dir(date)),
