@@ -110,7 +110,7 @@ def test_console_script_is_declared() -> None:
     import tomllib
 
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["scripts"]["digest"] == "generator.cli:main"
+    assert pyproject["project"]["scripts"]["digest"] == "generator.cli:run"  # main(), then a fast exit
     assert pyproject["project"]["name"] == "paper-digest"
 
 
