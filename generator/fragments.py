@@ -8,10 +8,12 @@ everything the fragment shows besides the environment's globals (site, url
 helpers): the template and the block's line are added to it, so two blocks
 never share markup.
 
-The store lives as long as its Jinja environment, which a build (or a preview
-session, while templates and site values are unchanged) keeps; `next_build`
-drops what the last build did not use, so a session holds about one build's
-fragments.
+The store lives as long as its Jinja environment. A clean build keeps only the
+most recently used fragments (`limit`): a paper's cards are mostly reused
+within a few pages, and keeping every card of a 100,000-entry build took a
+tenth of its memory. A preview session's store keeps all of one build's
+fragments for the next (`next_build` drops what the last build did not use),
+since a rebuild reuses nearly all of them.
 """
 
 from __future__ import annotations
@@ -26,19 +28,26 @@ from jinja2.parser import Parser
 MISSING: Any = object()
 
 
-class FragmentStore:
-    __slots__ = ("_current", "_previous", "rendered", "reused")
+CLEAN_BUILD_LIMIT = 4096
 
-    def __init__(self) -> None:
+
+class FragmentStore:
+    __slots__ = ("_current", "_previous", "limit", "rendered", "reused")
+
+    def __init__(self, limit: int | None = CLEAN_BUILD_LIMIT) -> None:
         self._current: dict[Hashable, str] = {}
         self._previous: dict[Hashable, str] = {}
+        self.limit = limit  # None: keep everything this build renders (a preview session)
         self.rendered = 0
         self.reused = 0
 
     def get(self, key: Hashable, render: Callable[[], str]) -> str:
-        found = self._current.get(key, MISSING)
+        current = self._current
+        found = current.get(key, MISSING)
         if found is not MISSING:
             self.reused += 1
+            if self.limit is not None:
+                current[key] = current.pop(key)  # most recently used last: the first is the one to drop
             return found
         found = self._previous.get(key, MISSING)
         if found is MISSING:
@@ -46,7 +55,9 @@ class FragmentStore:
             self.rendered += 1
         else:
             self.reused += 1
-        self._current[key] = found
+        if self.limit is not None and len(current) >= self.limit:
+            del current[next(iter(current))]
+        current[key] = found
         return found
 
     def next_build(self) -> None:

@@ -100,6 +100,7 @@ class CachingRenderer(Renderer):
 
     def __init__(self, theme_folders: list[Path], site_info: SiteInfo, memo: PageMemo, theme: str) -> None:
         super().__init__(theme_folders, site_info)
+        self.fragments.limit = None  # keep every fragment of a build: the next one reuses nearly all
         self._memo = memo
         self.theme = theme  # theme_fingerprint of the templates this environment compiles
         self._fingerprint: str | None = None

@@ -47,3 +47,13 @@ def test_next_build_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
     calls.clear()
     renderer.render(PageSpec("list.txt", "list.txt", (("items", ("b",)), ("calls", calls))))
     assert calls == ["b"]
+
+
+def test_a_clean_builds_store_keeps_the_most_recently_used_fragments_only(tmp_path: Path) -> None:
+    renderer = renderer_with(tmp_path, "list.txt", TEMPLATE)
+    renderer.fragments.limit = 4
+    calls: list[str] = []
+    items = ("a", "b", "a", "c", "a", "d", "a", "e", "b")  # "a" stays hot; "b" is dropped once the store holds 4
+    spec = PageSpec("list.txt", "list.txt", (("items", items), ("calls", calls)))
+    assert renderer.render(spec).startswith(b"[a|][b|][a|][c|][a|][d|][a|][e|][b|]")
+    assert calls == ["a", "b", "c", "d", "e", "b"]
