@@ -162,7 +162,7 @@ def _build_site(
     progress("exports")
     files[".nojekyll"] = b""
     files["robots.txt"] = sitemap.robots_txt(config.base_url)
-    files["sitemap.xml"] = sitemap.sitemap_xml(files, config.base_url)
+    files["sitemap.xml"] = sitemap.sitemap_xml(files, config.base_url, memo)
     timer.lap("render")
 
     stats = BuildStats(

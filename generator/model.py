@@ -20,6 +20,14 @@ class Entry:
     authors: tuple[str, ...] = ()
     upvotes: int | None = None
     published: str | None = None  # YYYY-MM-DD, when the feed says
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # Entries key the dedupe's memo of papers (through their clusters' members): hash each once.
+        if not self._hash:
+            whole = (self.date, self.rank, self.title, self.abstract, self.source, self.line, self.arxiv_id, self.authors, self.upvotes, self.published)
+            object.__setattr__(self, "_hash", hash(whole) or 1)
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)

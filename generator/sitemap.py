@@ -6,6 +6,7 @@ import html
 from collections.abc import Iterable
 
 from . import urls
+from .memo import Memo
 
 NOT_IN_SITEMAP = frozenset({"404.html"})
 
@@ -20,7 +21,12 @@ def page_locations(paths: Iterable[str]) -> list[str]:
     return locations
 
 
-def sitemap_xml(paths: Iterable[str], base_url: str) -> bytes:
+def sitemap_xml(paths: Iterable[str], base_url: str, memo: Memo | None = None) -> bytes:
+    """The same set of pages gives the same sitemap: in a preview session most edits add or remove no page."""
+    return (memo or Memo()).table("sitemap", base_url).get(frozenset(paths), lambda found: _sitemap_xml(found, base_url))
+
+
+def _sitemap_xml(paths: Iterable[str], base_url: str) -> bytes:
     link = urls.Urls(base_url)
     entries = "".join(f"  <url><loc>{html.escape(link.absolute(location), quote=False)}</loc></url>\n" for location in page_locations(paths))
     return (
