@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import queue
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -77,6 +80,40 @@ class PageMemo:
     def abandon(self) -> None:
         """The build failed: keep the last good baseline (pages rendered since may be half-changed)."""
         self._current = {}
+
+
+class OutputWriter:
+    """One thread that applies output syncs in the order they were submitted (started on first use)."""
+
+    def __init__(self) -> None:
+        self._tasks: queue.Queue[tuple[Path, dict[str, bytes], dict[str, bytes]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, folder: Path, changed: dict[str, bytes], before: dict[str, bytes]) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True, name="output-writer")
+            self._thread.start()
+        self._tasks.put((folder, changed, before))
+
+    def wait(self) -> None:
+        self._tasks.join()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._tasks.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            try:
+                output.sync(*task)
+            except OSError as exc:  # the served build is in memory: say so, keep serving
+                where = str(task[0])
+                print(f"{where}: error: cannot write the site: {exc.strerror or exc} (hint: check free space and permissions)", file=sys.stderr, flush=True)
+            finally:
+                self._tasks.task_done()
+        self._tasks.task_done()
 
 
 def theme_fingerprint(theme_folders: list[Path], site_info: SiteInfo) -> str:
@@ -159,6 +196,7 @@ class RebuildSession:
         self._unwritten: tuple[Path, dict[str, bytes], dict[str, bytes]] | None = None
         self.last_result: BuildResult | None = None
         self._renderer_in_use: CachingRenderer | None = None
+        self._writer = OutputWriter()
 
     def _renderer(self, theme_folders: list[Path], site_info: SiteInfo) -> Renderer:
         """The last build's renderer while its templates and site values are unchanged: its compiled templates stay valid.
@@ -182,13 +220,14 @@ class RebuildSession:
             return None, tuple(exc.problems)
 
     def rebuild(self, write: bool = True) -> RebuildOutcome:
-        """Build again; with write=False the output folder is brought up to date only by the next write_output().
+        """Build again; with write=False the output folder is brought up to date by write_output() (or the next rebuild).
 
         A preview server serves last_good_files from memory, so it can announce a
         rebuild before the disk has caught up (as Hugo's and Zola's servers do).
         The session's first build is always written at once.
         """
-        self.write_output()
+        if self._unwritten is not None:  # the last build's files, queued behind any write under way
+            self.write_output(background=True)
         with heap.cycle_collector_paused():
             outcome = self._rebuild(write)
             heap.settle(build_failed=not outcome.ok)  # before the collector resumes: see heap.py
@@ -237,13 +276,26 @@ class RebuildSession:
         self._unwritten = (folder, changed, before)
         return sorted(changed), sorted(gone)
 
-    def write_output(self) -> None:
-        """Bring the output folder up to the last good build: only the files that changed since the last write."""
-        if self._unwritten is None:
+    def write_output(self, background: bool = False) -> None:
+        """Bring the output folder up to the last good build: only the files that changed since the last write.
+
+        With background=True the files are written by the session's writer thread,
+        in order after any write still under way, so a server answering from memory
+        can take the next change at once; a plain call first waits for those.
+        """
+        pending, self._unwritten = self._unwritten, None
+        if background:
+            if pending is not None:
+                self._writer.submit(*pending)
             return
-        folder, changed, before = self._unwritten
-        self._unwritten = None
-        output.sync(folder, changed, before)
+        self._writer.wait()
+        if pending is not None:
+            output.sync(*pending)
+
+    def close(self) -> None:
+        """Write what is still to be written, and stop the writer thread."""
+        self.write_output()
+        self._writer.stop()
 
     def _build(self, config: Config) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:

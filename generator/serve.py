@@ -405,7 +405,7 @@ def run_preview(session: RebuildSession, config_file: Path, host: str, port: int
     finally:
         stop.set()
         broadcaster.close()
-        session.write_output()
+        session.close()
         if server is not None:
             server.shutdown()
             server.server_close()

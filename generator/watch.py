@@ -265,7 +265,7 @@ def rebuild_on_changes(
                 on_ready = None
                 outcome = session.rebuild(write=not report_before_writing)
                 on_rebuild(changes, outcome)
-                session.write_output()
+                session.write_output(background=report_before_writing)
                 config, _ = session.config_now()
                 if stop.is_set() or targets_for(config or session.config, session.project_root, config_file) != targets:
                     break
@@ -308,6 +308,7 @@ def run_watch(session: RebuildSession, config_file: Path, quiet: bool) -> int:
         pass
     finally:
         stop.set()
+        session.close()
     if not quiet:
         print("stopped", flush=True)
     return 0

@@ -157,3 +157,27 @@ def test_a_broken_config_keeps_the_site_and_says_where(project: Path) -> None:
     broken = session.rebuild()
     assert not broken.ok
     assert broken.errors[0].format().startswith(f"{project / 'digest.yaml'}:3: error: unknown key 'base_ulr'")
+
+
+def test_writes_in_the_background_land_in_order_and_match_a_clean_build(project: Path, tmp_path: Path) -> None:
+    """As `digest serve` runs it: announce each build, queue its files for the writer thread, go on."""
+    session = RebuildSession(load(project), project)
+    dumps = project / "content" / "dumps"
+    assert session.rebuild(write=False).ok  # the first build is written at once
+    parked = sorted(project.glob("*.txt"))
+    edited = sorted(dumps.iterdir())[0]
+    original = edited.read_text(encoding="utf-8")
+    for step, change in enumerate(
+        (
+            lambda: edited.write_text(original.rstrip("\n").rsplit("\n\n", 2)[0] + "\n", encoding="utf-8"),
+            lambda: shutil.copy(parked[0], dumps / parked[0].name),
+            lambda: edited.write_text(original, encoding="utf-8"),
+            lambda: (dumps / parked[0].name).unlink(),
+        )
+    ):
+        change()
+        outcome = session.rebuild(write=False)
+        assert outcome.ok and outcome.written, step
+        session.write_output(background=True)
+    session.close()
+    assert_same_as_clean(project, tmp_path, outcome, "background")
