@@ -173,6 +173,7 @@ def test_writes_in_the_background_land_in_order_and_match_a_clean_build(project:
             lambda: shutil.copy(parked[0], dumps / parked[0].name),
             lambda: edited.write_text(original, encoding="utf-8"),
             lambda: (dumps / parked[0].name).unlink(),
+            lambda: shutil.copy(parked[1], dumps / parked[1].name),  # ends unlike it began: nothing written would show
         )
     ):
         change()
