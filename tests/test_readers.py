@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.problems import Severity
 from generator.readers.hf_json import read_json_dump
@@ -206,3 +208,14 @@ def test_whole_corpus_reads_without_problems(corpus_dir: Path) -> None:
     assert len(entries) == 2202
     assert len({e.arxiv_id for e in entries}) == 2202
     assert all(e.title and e.abstract for e in entries)
+
+
+PIECES = ["a", " ", "  ", "&amp;", "&#1;", "\x01", "\u200b", "\t", "\n", "\u00a0", "\ud800", "é", "&", "\x85"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_the_json_readers_fast_clean_equals_the_full_one(text: str) -> None:
+    from generator.readers import hf_json
+    from generator.readers.common import drop_unshowable
+
+    assert hf_json._clean(text) == " ".join(drop_unshowable(html.unescape(text)).split())

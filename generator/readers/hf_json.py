@@ -30,8 +30,14 @@ def normalize_arxiv_id(value: object) -> str | None:
 
 
 def _clean(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    # The common case, checked in C: printable (so no unshowable character and no white space but the
+    # plain space), no entity, no run of spaces, nothing to strip.
+    if value.isprintable() and "&" not in value and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value
     # split/join folds the same (Unicode) whitespace as a \s+ substitution plus strip, in one C pass.
-    return " ".join(drop_unshowable(html.unescape(value)).split()) if isinstance(value, str) else ""
+    return " ".join(drop_unshowable(html.unescape(value)).split())
 
 
 def _line_numbers(text: str, offsets: list[int]) -> list[int]:
