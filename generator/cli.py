@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
@@ -238,6 +239,7 @@ def run() -> NoReturn:
     is closed by then; the standard streams are flushed here.
     """
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a closed pipe (`digest dupes | head`): nothing more can be said there
+            stream.flush()
     os._exit(code)
