@@ -233,8 +233,12 @@ def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
     staging = _claim_spare(output) if output.is_dir() else None
     try:
         if staging is not None:
-            _refresh_tree(staging, files)
-        else:
+            try:
+                _refresh_tree(staging, files)
+            except OSError:  # the spare is in a shape it cannot be brought from (a file where a folder goes): write afresh
+                shutil.rmtree(staging, ignore_errors=True)
+                staging = None
+        if staging is None:
             staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'new')}{os.getpid()}-", dir=output.parent))
             _write_tree(staging, files)
         staging.chmod(0o755)

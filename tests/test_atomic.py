@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -108,6 +109,8 @@ def test_a_site_written_through_the_spare_is_the_site_a_fresh_build_writes(sampl
     (spare / "feed.xml").write_text("truncated", encoding="utf-8")  # a half-written file
     (spare / "robots.txt").unlink()
     (spare / "robots.txt").symlink_to(tmp_path / "outside.txt")  # a link where the build puts a file
+    shutil.rmtree(spare / "archive")
+    (spare / "archive").write_text("a file where the build puts a folder\n", encoding="utf-8")
     (tmp_path / "outside.txt").write_text("not ours\n", encoding="utf-8")
     dumps = sample_project / "content" / "dumps"
     sorted(dumps.iterdir())[-1].unlink()  # a day fewer: its pages must go
