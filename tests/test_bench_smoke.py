@@ -143,3 +143,13 @@ def test_the_plain_text_shortcut_renders_what_commonmark_renders(text: str) -> N
 def test_the_plain_text_shortcut_matches_commonmark_on_every_corpus_abstract(corpus_build: tuple[Config, Path, Site]) -> None:
     for paper in corpus_build[2].papers:
         assert markdown_to_html(COMMONMARK, paper.abstract) == COMMONMARK.render(paper.abstract), paper.id
+
+
+def test_forks_are_only_as_many_as_the_available_memory_holds() -> None:
+    from generator.parallel_render import FORK_COPY_FACTOR, affordable_forks
+
+    gib = 1024 * 1024
+    assert affordable_forks(2, 2 * gib, 24 * gib) == 2  # 100k entries on this machine: both forks
+    assert affordable_forks(2, 9 * gib, 14 * gib) == 1  # 1M entries: one would fit, not two
+    assert affordable_forks(2, 9 * gib, int(9 * gib * FORK_COPY_FACTOR) - 1) == 0
+    assert affordable_forks(3, None, 1) == 3 and affordable_forks(3, 1, None) == 3  # not Linux: cannot tell, fork
