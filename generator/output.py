@@ -13,6 +13,7 @@ that are no longer produced.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -73,20 +74,35 @@ def _write_new_file(path: str, data: bytes) -> None:
         os.close(descriptor)
 
 
-def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
-    (folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
-    stop_after = os.environ.get(STOP_AFTER_ENV, "")
-    made = {""}  # folders already created: one mkdir per folder, not per file
-    for count, path in enumerate(sorted(files), start=1):
-        if stop_after.isdigit() and count == int(stop_after) + 1:
-            os.kill(os.getpid(), signal.SIGSTOP)
-        if not safe_relative(path):
-            raise ValueError(f"unsafe output path {path!r}")
-        parent = os.path.dirname(path)
-        if parent not in made:
-            os.makedirs(os.path.join(folder, parent), exist_ok=True)
-            made.add(parent)
-        _write_new_file(os.path.join(folder, path), files[path])
+def _files_in(folder: Path) -> set[str]:
+    """Relative paths of the files under folder (the marker aside), after removing every symlink in it.
+
+    A site holds regular files only; a link in a spare (planted, or left by something
+    else) could lead a write out of the folder, so none survives to be written through.
+    """
+    found: set[str] = set()
+    pending = [("", str(folder))]
+    while pending:
+        relative, absolute = pending.pop()
+        with os.scandir(absolute) as entries:
+            for entry in entries:
+                name = f"{relative}{entry.name}"
+                if entry.is_symlink():
+                    os.unlink(entry.path)
+                elif entry.is_dir():
+                    pending.append((name + "/", entry.path))
+                else:
+                    found.add(name)
+    found.discard(MARKER)
+    return found
+
+
+def _prune_empty_folders(root: Path, removed: list[str]) -> None:
+    """Remove the folders that removing these files (relative to root) left empty, deepest first."""
+    for folder in sorted({(root / path).parent for path in removed}, key=lambda f: len(f.parts), reverse=True):
+        while folder != root and folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def _file_holds(path: str, data: bytes) -> bool:
@@ -100,16 +116,18 @@ def _file_holds(path: str, data: bytes) -> bool:
         return False
 
 
-def _refresh_tree(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Make a tree of ours (the spare) hold exactly `files` and the marker: differing files rewritten, others removed."""
+def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Make a folder of ours hold exactly `files` and the marker.
+
+    A new folder is filled; the spare (last build's site) is brought up to date: a file
+    whose bytes are already right is left alone, the others are written, and what the
+    build no longer makes is removed. Files are taken in path order (the crash test
+    relies on it).
+    """
+    (folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
+    present = _files_in(folder)
     stop_after = os.environ.get(STOP_AFTER_ENV, "")
-    present: set[str] = set()
-    for root, folders, names in os.walk(folder):
-        relative_root = os.path.relpath(root, folder)
-        for name in names + [f for f in folders if os.path.islink(os.path.join(root, f))]:
-            present.add(name if relative_root == "." else f"{relative_root}/{name}")
-    present.discard(MARKER)
-    made = {""}
+    made = {""}  # folders already created: one mkdir per folder, not per file
     for count, path in enumerate(sorted(files), start=1):
         if stop_after.isdigit() and count == int(stop_after) + 1:
             os.kill(os.getpid(), signal.SIGSTOP)
@@ -123,21 +141,16 @@ def _refresh_tree(folder: Path, files: Mapping[str, bytes]) -> None:
         if parent not in made:
             os.makedirs(os.path.join(folder, parent), exist_ok=True)
             made.add(parent)
-        if os.path.isdir(target) and not os.path.islink(target):
+        try:
+            _write_new_file(target, data)
+        except IsADirectoryError:  # an older build's folder where this build puts a file
             shutil.rmtree(target)
-        elif os.path.islink(target):
-            os.unlink(target)
-        _write_new_file(target, data)
-    for path in sorted(present - files.keys()):
-        target = os.path.join(folder, path)
-        if os.path.lexists(target) and not (os.path.isdir(target) and not os.path.islink(target)):
-            os.unlink(target)
-    for root, folders, _ in os.walk(folder, topdown=False):
-        for name in folders:
-            inner = os.path.join(root, name)
-            if not os.path.islink(inner) and not os.listdir(inner):
-                os.rmdir(inner)
-    (folder / MARKER).write_bytes(MARKER_TEXT)
+            _write_new_file(target, data)
+    stale = sorted(present - files.keys())
+    for path in stale:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # inside a folder replaced by a file above
+            os.unlink(os.path.join(folder, path))
+    _prune_empty_folders(folder, stale)
 
 
 def spare_of(output: Path) -> Path:
@@ -234,7 +247,7 @@ def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
     try:
         if staging is not None:
             try:
-                _refresh_tree(staging, files)
+                _write_tree(staging, files)
             except OSError:  # the spare is in a shape it cannot be brought from (a file where a folder goes): write afresh
                 shutil.rmtree(staging, ignore_errors=True)
                 staging = None
@@ -289,9 +302,6 @@ def sync(output: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes]
     stale = sorted((set(previous) if previous is not None else existing_files(output)) - set(files))
     for path in stale:
         (output / path).unlink(missing_ok=True)
-    for folder in sorted({(output / p).parent for p in stale}, key=lambda f: len(f.parts), reverse=True):
-        while folder != output and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
+    _prune_empty_folders(output, stale)
     (output / MARKER).write_bytes(MARKER_TEXT)
     return changed, stale

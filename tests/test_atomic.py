@@ -101,23 +101,40 @@ def test_a_site_written_through_the_spare_is_the_site_a_fresh_build_writes(sampl
     assert digest("build", "--quiet", cwd=sample_project).returncode == 0
     assert digest("build", "--quiet", cwd=sample_project).returncode == 0
     spare = sample_project / ".site.spare"
+    kept_inode = (spare / "static" / "style.css").stat().st_ino  # unchanged by the next build: must be left alone
     (spare / "stale.html").write_text("from an older build\n", encoding="utf-8")  # files the new build does not make
     (spare / "old-folder" / "deep").mkdir(parents=True)
     (spare / "old-folder" / "deep" / "index.html").write_text("gone\n", encoding="utf-8")
     (spare / "index.html").unlink()
     (spare / "index.html").mkdir()  # a folder where the build puts a file
+    (spare / "index.html" / "x").write_text("x", encoding="utf-8")
     (spare / "feed.xml").write_text("truncated", encoding="utf-8")  # a half-written file
+    (tmp_path / "outside.txt").write_text("not ours\n", encoding="utf-8")
     (spare / "robots.txt").unlink()
     (spare / "robots.txt").symlink_to(tmp_path / "outside.txt")  # a link where the build puts a file
-    shutil.rmtree(spare / "archive")
-    (spare / "archive").write_text("a file where the build puts a folder\n", encoding="utf-8")
-    (tmp_path / "outside.txt").write_text("not ours\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    shutil.rmtree(spare / "days")
+    (spare / "days").symlink_to(tmp_path / "elsewhere", target_is_directory=True)  # a link where the build puts a folder
     dumps = sample_project / "content" / "dumps"
     sorted(dumps.iterdir())[-1].unlink()  # a day fewer: its pages must go
     assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    assert (sample_project / "site" / "static" / "style.css").stat().st_ino == kept_inode  # the spare was updated, not replaced
     assert digest("build", "--quiet", "--out", str(tmp_path / "fresh"), cwd=sample_project).returncode == 0
     assert snapshot(sample_project / "site") == snapshot(tmp_path / "fresh")
     assert (tmp_path / "outside.txt").read_text(encoding="utf-8") == "not ours\n"
+    assert list((tmp_path / "elsewhere").iterdir()) == []  # nothing was written through the link
+
+
+def test_a_spare_that_cannot_be_brought_up_to_date_gives_way_to_a_fresh_write(sample_project: Path, tmp_path: Path) -> None:
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    spare = sample_project / ".site.spare"
+    shutil.rmtree(spare / "archive")
+    (spare / "archive").write_text("a file where the build puts a folder\n", encoding="utf-8")
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    assert digest("build", "--quiet", "--out", str(tmp_path / "fresh"), cwd=sample_project).returncode == 0
+    assert snapshot(sample_project / "site") == snapshot(tmp_path / "fresh")
+    assert staging_folders(sample_project) == []
 
 
 def test_a_build_deletes_nothing_outside_its_output_folder(sample_project: Path) -> None:
