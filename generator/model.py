@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
+
+
+def hash_once(value: Any) -> int:
+    """A frozen value's hash, computed over its fields once and kept in its `_hash` slot.
+
+    For values that key memo tables: the generated hash walks every field on every
+    look-up. Fields are those of the constructor (`__match_args__`), in order.
+    """
+    if not value._hash:
+        object.__setattr__(value, "_hash", hash(tuple([getattr(value, name) for name in value.__match_args__])) or 1)
+    return value._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +34,7 @@ class Entry:
     published: str | None = None  # YYYY-MM-DD, when the feed says
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
-    def __hash__(self) -> int:
-        # Entries key the dedupe's memo of papers (through their clusters' members): hash each once.
-        if not self._hash:
-            whole = (self.date, self.rank, self.title, self.abstract, self.source, self.line, self.arxiv_id, self.authors, self.upvotes, self.published)
-            object.__setattr__(self, "_hash", hash(whole) or 1)
-        return self._hash
+    __hash__ = hash_once  # entries key the dedupe's memo of papers, through their clusters' members
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +79,7 @@ class Paper:
     topics: tuple[TopicMatch, ...] = ()
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
-    def __hash__(self) -> int:
-        # Papers key the memo tables (memo.py); hashing one walks every field, so do it once per paper.
-        if not self._hash:
-            whole = (self.id, self.title, self.abstract, self.appearances, self.arxiv_id, self.authors, self.upvotes, self.published, self.merges, self.topics)
-            object.__setattr__(self, "_hash", hash(whole) or 1)
-        return self._hash
+    __hash__ = hash_once  # papers key the memo tables (memo.py)
 
     @property
     def first_seen(self) -> dt.date:

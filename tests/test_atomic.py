@@ -7,6 +7,8 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from generator.output import MARKER, MARKER_TEXT, STOP_AFTER_ENV, clean_stale_staging
@@ -30,6 +32,25 @@ def staging_folders(project: Path) -> list[Path]:
     return sorted(project.glob(".site.new-*"))
 
 
+@contextmanager
+def build_stopped_mid_write(project: Path, after_files: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A `digest build` that stops itself (SIGSTOP) after writing `after_files` files, then is killed with SIGKILL.
+
+    The kill lands mid-write every time, whatever the machine's speed.
+    """
+    build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--quiet"], cwd=project, env=os.environ | {STOP_AFTER_ENV: str(after_files)})
+    try:
+        _, status = os.waitpid(build.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), "the build ended instead of stopping mid-write"
+        yield build
+        build.send_signal(signal.SIGKILL)
+        build.wait(timeout=30)
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait(timeout=30)
+
+
 def test_a_killed_build_leaves_the_previous_site_whole(sample_project: Path) -> None:
     first = digest("build", "--quiet", cwd=sample_project)
     assert first.returncode == 0, first.stderr
@@ -39,24 +60,11 @@ def test_a_killed_build_leaves_the_previous_site_whole(sample_project: Path) -> 
     halfway = len(site_files) // 2
 
     (sample_project / "digest.yaml").write_text("title: Renamed Digest\nbase_url: https://example.org/\nyear: 2025\n", encoding="utf-8")
-    # The build stops itself after writing `halfway` files of the new site (STOP_AFTER_ENV), so the kill
-    # lands mid-write every time, whatever the machine's speed.
-    build = subprocess.Popen(
-        [sys.executable, "-m", "generator", "build", "--quiet"], cwd=sample_project, env=os.environ | {STOP_AFTER_ENV: str(halfway)}
-    )
-    try:
-        _, status = os.waitpid(build.pid, os.WUNTRACED)
-        assert os.WIFSTOPPED(status), "the build ended instead of stopping mid-write"
+    with build_stopped_mid_write(sample_project, halfway) as build:
         [staging] = staging_folders(sample_project)
         written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file() and p.name != MARKER)
         assert written == site_files[:halfway]  # files are written in path order: the first half, no more
         assert snapshot(site) == before  # the old site is untouched while the new one is being written
-        build.send_signal(signal.SIGKILL)
-        build.wait(timeout=30)
-    finally:
-        if build.poll() is None:
-            build.kill()
-            build.wait(timeout=30)
     assert build.returncode == -signal.SIGKILL
 
     assert snapshot(site) == before  # whole and byte-identical
@@ -77,20 +85,10 @@ def test_a_build_killed_while_updating_the_spare_leaves_the_site_whole(sample_pr
     assert (sample_project / ".site.spare" / MARKER).is_file()
     before = snapshot(site)
     (sample_project / "digest.yaml").write_text("title: Renamed Digest\nbase_url: https://example.org/\nyear: 2025\n", encoding="utf-8")
-    build = subprocess.Popen(
-        [sys.executable, "-m", "generator", "build", "--quiet"], cwd=sample_project, env=os.environ | {STOP_AFTER_ENV: "20"}
-    )
-    try:
-        _, status = os.waitpid(build.pid, os.WUNTRACED)
-        assert os.WIFSTOPPED(status), "the build ended instead of stopping mid-write"
+    with build_stopped_mid_write(sample_project, 20) as build:
         assert [p.name for p in staging_folders(sample_project)] == [f".site.new-{build.pid}-spare"]  # the spare, claimed
         assert not (sample_project / ".site.spare").exists()
-        build.send_signal(signal.SIGKILL)
-        build.wait(timeout=30)
-    finally:
-        if build.poll() is None:
-            build.kill()
-            build.wait(timeout=30)
+    assert build.returncode == -signal.SIGKILL
     assert snapshot(site) == before
     assert digest("build", "--quiet", cwd=sample_project).returncode == 0
     assert staging_folders(sample_project) == []
