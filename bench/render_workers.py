@@ -17,7 +17,8 @@ from pathlib import Path
 from bench.corpus import make_entries, write_text_dumps
 from generator.build import build_site, site_info
 from generator.config import load_config
-from generator.parallel_render import render_all, usable_cores
+from generator.forks import usable_cores
+from generator.parallel_render import render_all
 from generator.render import Renderer, plan_pages, theme_dirs
 
 

@@ -146,7 +146,7 @@ def test_the_plain_text_shortcut_matches_commonmark_on_every_corpus_abstract(cor
 
 
 def test_forks_are_only_as_many_as_the_available_memory_holds() -> None:
-    from generator.parallel_render import FORK_COPY_FACTOR, affordable_forks
+    from generator.forks import FORK_COPY_FACTOR, affordable_forks
 
     gib = 1024 * 1024
     assert affordable_forks(2, 2 * gib, 24 * gib) == 2  # 100k entries on this machine: both forks

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from generator.problems import Severity
@@ -219,3 +219,43 @@ def test_the_json_readers_fast_clean_equals_the_full_one(text: str) -> None:
     from generator.readers.common import drop_unshowable
 
     assert hf_json._clean(text) == " ".join(drop_unshowable(html.unescape(text)).split())
+
+
+BYTE_PIECES = [b"a", b"\t", b"\n", b"\x00", b"\x1f", b"\x7f", b"\xc2\x80", b"\xc2\x9f", b"\xc2\xa0", b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xef\xbf\xbd", "é".encode(), b"\xe2\x80\xa8"]
+
+
+@given(st.lists(st.sampled_from(BYTE_PIECES), max_size=12).map(b"".join))
+def test_the_byte_check_never_misses_an_unshowable_character(data: bytes) -> None:
+    from generator.readers.common import drop_unshowable, may_hold_unshowable
+
+    text = data.decode("utf-8")
+    if not may_hold_unshowable(data):
+        assert drop_unshowable(text) == text
+    assert may_hold_unshowable(data) == (drop_unshowable(text) != text)  # and it is exact: no needless scan either
+
+
+JSON_PIECES = ["[", "]", "{", "}", ",", ":", " ", "\n", "\r\n", "\t", '"a"', '"\\u005d"', "1", "-2.5e3", "null", "true", "x", "[1, 2]", '{"k": [3]}']
+
+
+@example("[1,,2]")
+@example("[1] x")
+@example("[1 2]")
+@example("[]")
+@example(' \n[ {"a": 1} ,\n"b" ] \n')
+@given(st.lists(st.sampled_from(JSON_PIECES), max_size=14).map("".join))
+def test_the_one_pass_array_decode_agrees_with_json_loads(text: str) -> None:
+    from generator.readers import hf_json
+
+    decoded = hf_json._array_with_offsets(text)
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        assert decoded is None  # json.loads reports what is wrong
+        return
+    if not isinstance(document, list):
+        assert decoded is None
+        return
+    assert decoded is not None
+    items, offsets = decoded
+    assert items == document
+    assert offsets == hf_json._item_offsets(text, text.index("["))

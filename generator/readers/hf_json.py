@@ -81,10 +81,53 @@ def _day_of(source: str, wrapper_date: object) -> dt.date | None:
     return None
 
 
+_DECODER = json.JSONDecoder()
+_JSON_SPACE = " \t\r\n"
+
+
+def _array_with_offsets(text: str) -> tuple[list[Any], list[int]] | None:
+    """A top-level JSON array decoded item by item, with where each item starts: one pass where
+    json.loads and then _item_offsets would make two. None when the text is anything else, or
+    not valid JSON (json.loads then says what is wrong)."""
+    length = len(text)
+    position = len(text) - len(text.lstrip(_JSON_SPACE))
+    if position >= length or text[position] != "[":
+        return None
+    items: list[Any] = []
+    offsets: list[int] = []
+    position += 1
+    try:
+        while True:
+            while position < length and text[position] in _JSON_SPACE:
+                position += 1
+            if position < length and text[position] == "]" and not items:
+                break
+            offsets.append(position)
+            item, position = _DECODER.raw_decode(text, position)
+            items.append(item)
+            while position < length and text[position] in _JSON_SPACE:
+                position += 1
+            if position < length and text[position] == ",":
+                position += 1
+                continue
+            if position < length and text[position] == "]":
+                break
+            return None
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if text[position + 1 :].strip(_JSON_SPACE):
+        return None  # extra data after the array
+    return items, offsets
+
+
 def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseResult:
     text, problem = decode_text(data, source)
     if problem:
         return ParseResult((), (problem,))
+    decoded = _array_with_offsets(text)
+    if decoded is not None:
+        items, offsets = decoded
+        return _entries_of(items, offsets, text, source, None)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -107,17 +150,19 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
     else:
         return ParseResult((), (error(source, 1, "a JSON dump is an array of papers or an object with a 'data' array", "check the export"),))
 
-    date = _day_of(source, wrapper_date)
-    if date is None:
-        return ParseResult((), (error(source, 1, "cannot tell the day of this JSON dump", "name the file like 2024-05-27.json"),))
-
     try:
         offsets = _item_offsets(text, array_start) if array_start >= 0 else []
     except (json.JSONDecodeError, RecursionError):
         offsets = []
+    return _entries_of(items, offsets, text, source, wrapper_date)
+
+
+def _entries_of(items: list[Any], offsets: list[int], text: str, source: str, wrapper_date: object) -> ParseResult:
+    date = _day_of(source, wrapper_date)
+    if date is None:
+        return ParseResult((), (error(source, 1, "cannot tell the day of this JSON dump", "name the file like 2024-05-27.json"),))
     if len(offsets) != len(items):
         offsets = [0] * len(items)
-
     entries: list[Entry] = []
     problems: list[Problem] = []
     for item, line in zip(items, _line_numbers(text, offsets), strict=True):

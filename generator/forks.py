@@ -1,0 +1,142 @@
+"""Run a few jobs at once in forked processes: the one tool every parallel phase (read, render, write) shares.
+
+A forked child inherits the parent's memory, so a job reads the site model,
+the templates and the rendered files without anything being pickled on the way
+in; only its result crosses a pipe back. The first job runs in the calling
+process while the children run the rest, and results come back in job order,
+so what a phase makes never depends on which process made it.
+
+No multiprocessing pool: forking directly costs a millisecond, the pool's
+import and start-up a few dozen (measured: bench/, README "Benchmarks").
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class ForkedJobError(RuntimeError):
+    """A job failed in a child process in a way that could not be sent back as its own exception."""
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and hasattr(os, "register_at_fork")
+
+
+def _meminfo_kib(field: str) -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _resident_kib() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+# A forked process ends up with its own copy of most of the heap it reads (reference counts write to
+# every page they touch) plus what it makes: measured at 1 to 1.5 times the parent's size (bench/).
+FORK_COPY_FACTOR = 1.5
+
+
+def affordable_forks(wanted: int, resident_kib: int | None, available_kib: int | None) -> int:
+    """How many of `wanted` forked processes fit in the memory available (all of them when it cannot be told)."""
+    if resident_kib is None or available_kib is None or resident_kib == 0:
+        return wanted
+    return max(0, min(wanted, int(available_kib / (resident_kib * FORK_COPY_FACTOR))))
+
+
+def forks_that_fit(wanted: int) -> int:
+    """affordable_forks for this process, now."""
+    return affordable_forks(wanted, _resident_kib(), _meminfo_kib("MemAvailable"))
+
+
+def _child(job: Callable[[], Any], pipe: int) -> None:
+    """Run the job and send ("ok", result) or ("error", exception, traceback text); never returns."""
+    code = 0
+    try:
+        try:
+            message = pickle.dumps(("ok", job()), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # everything goes back to the parent, which raises it
+            code = 1
+            text = traceback.format_exc()
+            try:
+                message = pickle.dumps(("error", exc, text), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that does not pickle goes back as its text
+                message = pickle.dumps(("error", None, text), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(pipe, "wb") as out:
+            out.write(message)
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing of the parent's buffered output a second time
+
+
+def _receive(pid: int, pipe: int) -> Any:
+    with os.fdopen(pipe, "rb") as incoming:
+        message = incoming.read()
+    _, status = os.waitpid(pid, 0)
+    if not message:
+        raise ForkedJobError(f"a forked job ended without a result (wait status {status})")
+    reply = pickle.loads(message)
+    if reply[0] == "ok":
+        return reply[1]
+    _, exc, text = reply
+    if isinstance(exc, BaseException):
+        raise exc
+    raise ForkedJobError(f"a forked job failed:\n{text}")
+
+
+def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    """Each job's result, in order: the first job runs here, every other in a process forked for it.
+
+    Call only with more than one job where forking pays; the caller decides (core count,
+    memory, size of the work). Every child is waited for, even when a job fails.
+    """
+    if len(jobs) <= 1 or not can_fork():
+        return [job() for job in jobs]
+    started: list[tuple[int, int]] = []
+    try:
+        for job in jobs[1:]:
+            readable, writable = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(readable)
+                _child(job, writable)
+            os.close(writable)
+            started.append((pid, readable))
+        first = jobs[0]()
+    except BaseException:
+        for pid, readable in started:
+            os.close(readable)
+            os.waitpid(pid, 0)
+        raise
+    results: list[Any] = [first]
+    failure: BaseException | None = None
+    for pid, readable in started:
+        try:
+            results.append(_receive(pid, readable))
+        except BaseException as exc:  # the other children are still waited for
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return results

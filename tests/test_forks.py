@@ -1,0 +1,58 @@
+"""Forked phases (forks.py): the same results as one process, in the same order, and failures that surface."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator import forks, ingest
+
+
+def test_jobs_run_in_their_own_processes_and_results_come_back_in_order() -> None:
+    results = forks.run_jobs([lambda n=n: (n, os.getpid()) for n in range(3)])
+    assert [n for n, _ in results] == [0, 1, 2]
+    pids = [pid for _, pid in results]
+    assert pids[0] == os.getpid() and len(set(pids)) == 3  # the first job runs here, each other in a fork of its own
+
+
+class OddFailure(Exception):
+    pass
+
+
+def test_a_failing_child_raises_its_own_exception_here_and_every_child_is_waited_for() -> None:
+    def fail() -> None:
+        raise OddFailure("from the child")
+
+    with pytest.raises(OddFailure, match="from the child"):
+        forks.run_jobs([lambda: 1, fail, lambda: 3])
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind, running or unreaped
+
+
+def test_a_child_that_dies_without_a_word_is_an_error_not_a_hang() -> None:
+    with pytest.raises(forks.ForkedJobError, match="without a result"):
+        forks.run_jobs([lambda: 1, lambda: os._exit(3)])
+
+
+def test_readers_share_the_bytes_evenly_and_every_dump_is_read_once() -> None:
+    sizes = [900, 100, 400, 400, 300, 50, 50]
+    shares = ingest.reader_shares(sizes, 2)
+    assert sorted(n for share in shares for n in share) == list(range(len(sizes)))
+    loads = [sum(sizes[n] for n in share) for share in shares]
+    assert loads == [1100, 1100]  # largest first to the lighter share: 900+100+50+50 and 400+400+300
+
+
+def test_reading_the_corpus_on_two_cores_gives_what_one_reader_gives(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dumps, _ = ingest.discover(corpus_project / "content")
+    assert len(dumps) == 157
+    serial = ingest.read_dumps(dumps, None, ingest.ParseCache())  # a cache: always read here
+    forked: list[int] = []
+    real_run_jobs = forks.run_jobs
+    monkeypatch.setattr(forks, "usable_cores", lambda: 2)
+    monkeypatch.setattr(forks, "run_jobs", lambda jobs: forked.append(len(jobs)) or real_run_jobs(jobs))
+    parallel = ingest.read_dumps(dumps, None)
+    assert forked == [2]
+    assert parallel == serial
+    assert [e.source for r in parallel for e in r.entries] == [e.source for r in serial for e in r.entries]
