@@ -27,10 +27,7 @@ def paper_record(paper: Paper, link: urls.Urls) -> dict[str, Any]:
         "topics": [match.slug for match in paper.topics],
         "first_seen": paper.first_seen.isoformat(),
         "url": link.absolute(urls.paper_dir(paper.id)),
-        "appearances": [
-            {"date": a.date.isoformat(), "source": a.source, "line": a.line, "rank": a.rank, "title": a.title}
-            for a in paper.appearances
-        ],
+        "appearances": [{"date": a.date.isoformat(), "source": a.source, "line": a.line, "rank": a.rank, "title": a.title} for a in paper.appearances],
     }
 
 

@@ -20,9 +20,11 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path, PurePosixPath
 
+from . import forks
 from .problems import Problem, error
 
 MARKER = ".paper-digest"
@@ -116,36 +118,61 @@ def _file_holds(path: str, data: bytes) -> bool:
         return False
 
 
-def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Make a folder of ours hold exactly `files` and the marker.
+# Below this many files a second writer costs more than it saves (measured: bench/, README "Benchmarks").
+PARALLEL_MIN_FILES = 1000
 
-    A new folder is filled; the spare (last build's site) is brought up to date: a file
-    whose bytes are already right is left alone, the others are written, and what the
-    build no longer makes is removed. Files are taken in path order (the crash test
-    relies on it).
-    """
-    (folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
-    present = _files_in(folder)
-    stop_after = os.environ.get(STOP_AFTER_ENV, "")
+
+def _write_files(folder: Path, files: Mapping[str, bytes], paths: Sequence[str], present: set[str], stop_after: int | None = None) -> None:
     made = {""}  # folders already created: one mkdir per folder, not per file
-    for count, path in enumerate(sorted(files), start=1):
-        if stop_after.isdigit() and count == int(stop_after) + 1:
+    for count, path in enumerate(paths, start=1):
+        if stop_after is not None and count == stop_after + 1:
             os.kill(os.getpid(), signal.SIGSTOP)
-        if not safe_relative(path):
-            raise ValueError(f"unsafe output path {path!r}")
         target = os.path.join(folder, path)
         data = files[path]
         if path in present and _file_holds(target, data):
             continue
         parent = os.path.dirname(path)
         if parent not in made:
-            os.makedirs(os.path.join(folder, parent), exist_ok=True)
+            os.makedirs(os.path.join(folder, parent), exist_ok=True)  # exist_ok: another writer may have just made it
             made.add(parent)
         try:
             _write_new_file(target, data)
         except IsADirectoryError:  # an older build's folder where this build puts a file
             shutil.rmtree(target)
             _write_new_file(target, data)
+
+
+def _writers_for(count: int) -> int:
+    if count < PARALLEL_MIN_FILES or not forks.can_fork():
+        return 1
+    wanted = forks.usable_cores()
+    return 1 + forks.forks_that_fit(wanted - 1)
+
+
+def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Make a folder of ours hold exactly `files` and the marker.
+
+    A new folder is filled; the spare (last build's site) is brought up to date: a file
+    whose bytes are already right is left alone, the others are written, and what the
+    build no longer makes is removed. A large site is written by one process per core,
+    each taking a run of paths in order, so each works in folders of its own (creating
+    and comparing files is mostly kernel time, which spreads over the cores). Under the
+    crash test's stop (STOP_AFTER_ENV), files are written by this process in path order.
+    """
+    (folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
+    present = _files_in(folder)
+    paths = sorted(files)
+    for path in paths:
+        if not safe_relative(path):
+            raise ValueError(f"unsafe output path {path!r}")
+    stop_after = os.environ.get(STOP_AFTER_ENV, "")
+    writers = 1 if stop_after else _writers_for(len(paths))
+    if writers > 1:
+        size = -(-len(paths) // writers)
+        runs = [paths[start : start + size] for start in range(0, len(paths), size)]
+        forks.run_jobs([partial(_write_files, folder, files, run, present) for run in runs])
+    else:
+        _write_files(folder, files, paths, present, int(stop_after) if stop_after.isdigit() else None)
     stale = sorted(present - files.keys())
     for path in stale:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # inside a folder replaced by a file above

@@ -69,15 +69,54 @@ def _markdown_renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
-# A one-line text with none of these characters, not starting with a digit, +, - or =, is one plain
-# paragraph to CommonMark: it renders as <p>escaped text</p> without running the parser.
-NOT_PLAIN = re.compile(r"[\x00-\x1f\x7f\\`*_\[\]<>&!~|#]|^[\d+\-=]|^\s|\s$")
+# What can make a one-line text more than one plain paragraph to CommonMark (markdown-it's commonmark
+# preset, no HTML): line breaks and controls, emphasis, a block marker at the start, a backslash escape,
+# a code span, an entity, an autolink, a link, white space at either end. Anything else renders as
+# <p>escaped text</p> without the parser; the test against markdown-it fuzzes each rule. Intraword
+# underscores (snake_case) and lone backticks, !, #, ~, | and > inside the line are literal text.
+MARKUP_AT_START = re.compile(r"\s|[-+=#>~`\[_|]|\d{1,9}[.)]")
+MARKUP_INSIDE = re.compile(
+    r"[\x00-\x1f\x7f*]"
+    r"|\\[!-/:-@\[-`{-~]"
+    r"|`.*`"
+    r"|&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]*;)"
+    r"|<[^\s<>]*>"
+    r"|\]\("
+    r"|_(?![A-Za-z0-9_])"  # only an underscore before a non-word character can close emphasis
+)
+# The characters every MARKUP_INSIDE match starts with: one class scan (fast in re) finds where to look
+# first, or that there is nothing to look for, which is most abstracts.
+MARKUP_START_CHARS = re.compile(r"[\x00-\x1f\x7f*\\`&<\]_]")
+
+
+def is_plain_paragraph(text: str) -> bool:
+    """True when CommonMark renders this non-empty text as one paragraph of its characters, escaped."""
+    if MARKUP_AT_START.match(text) or text[-1].isspace():
+        return False
+    first = MARKUP_START_CHARS.search(text)
+    return first is None or MARKUP_INSIDE.search(text, first.start()) is None
+
+
+BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _plain_paragraph(text: str) -> str:
+    return "<p>" + html.escape(text, quote=False).replace('"', "&quot;") + "</p>\n"
 
 
 def markdown_to_html(markdown: MarkdownIt, text: str) -> str:
-    """markdown.render(text), with a shortcut for plain one-line text (most abstracts) that gives the same bytes."""
-    if text and not NOT_PLAIN.search(text):
-        return "<p>" + html.escape(text, quote=False).replace('"', "&quot;") + "</p>\n"
+    """markdown.render(text), with a shortcut for plain one-line text (most abstracts) that gives the same bytes.
+
+    LaTeX-ish abstracts escape punctuation (\\%, \\&): an escaped character is literal, so a text is
+    still plain when it is once each escape is read as a neutral character, unless it has a code
+    span (where a backslash is literal) or an autolink (flagged either way).
+    """
+    if not text:
+        return markdown.render(text)
+    if is_plain_paragraph(text):
+        return _plain_paragraph(text)
+    if "\\" in text and "`" not in text and is_plain_paragraph(BACKSLASH_ESCAPE.sub("%", text)):
+        return _plain_paragraph(BACKSLASH_ESCAPE.sub(r"\1", text))
     return markdown.render(text)
 
 

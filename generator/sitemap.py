@@ -29,12 +29,7 @@ def sitemap_xml(paths: Iterable[str], base_url: str, memo: Memo | None = None) -
 def _sitemap_xml(paths: Iterable[str], base_url: str) -> bytes:
     link = urls.Urls(base_url)
     entries = "".join(f"  <url><loc>{html.escape(link.absolute(location), quote=False)}</loc></url>\n" for location in page_locations(paths))
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{entries}"
-        "</urlset>\n"
-    ).encode()
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n').encode()
 
 
 def robots_txt(base_url: str) -> bytes:

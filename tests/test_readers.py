@@ -110,9 +110,7 @@ def test_wrapped_and_two_paragraph_abstracts_and_missing_abstract() -> None:
     titles = [e.title for e in result.entries]
     assert titles == ["A Title About Long Context", "A Second Paper: With a Subtitle", "Third Paper Without an Abstract", "Fourth Paper Title"]
     first, second, third, fourth = result.entries
-    assert first.abstract == (
-        "First line of an abstract that is wrapped over several lines. It keeps going for a while and ends here."
-    )
+    assert first.abstract == ("First line of an abstract that is wrapped over several lines. It keeps going for a while and ends here.")
     assert second.abstract.endswith("Its second paragraph follows. Code is at https://example.org/code.")
     assert third.abstract == ""
     assert [e.line for e in result.entries] == [5, 11, 17, 19]
@@ -221,7 +219,22 @@ def test_the_json_readers_fast_clean_equals_the_full_one(text: str) -> None:
     assert hf_json._clean(text) == " ".join(drop_unshowable(html.unescape(text)).split())
 
 
-BYTE_PIECES = [b"a", b"\t", b"\n", b"\x00", b"\x1f", b"\x7f", b"\xc2\x80", b"\xc2\x9f", b"\xc2\xa0", b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xef\xbf\xbd", "é".encode(), b"\xe2\x80\xa8"]
+BYTE_PIECES = [
+    b"a",
+    b"\t",
+    b"\n",
+    b"\x00",
+    b"\x1f",
+    b"\x7f",
+    b"\xc2\x80",
+    b"\xc2\x9f",
+    b"\xc2\xa0",
+    b"\xef\xbf\xbe",
+    b"\xef\xbf\xbf",
+    b"\xef\xbf\xbd",
+    "é".encode(),
+    b"\xe2\x80\xa8",
+]
 
 
 @given(st.lists(st.sampled_from(BYTE_PIECES), max_size=12).map(b"".join))

@@ -57,9 +57,7 @@ def year_from_file_name(source: str) -> int | None:
     return int(match[1]) if match else None
 
 
-def resolve_date(
-    year: int | None, month: int, day: int, source: str, line: int, default_year: int | None, shown: str
-) -> tuple[dt.date | None, Problem | None]:
+def resolve_date(year: int | None, month: int, day: int, source: str, line: int, default_year: int | None, shown: str) -> tuple[dt.date | None, Problem | None]:
     """The year comes from the day line, else the file name, else the config: never a guess."""
     year = year or year_from_file_name(source) or default_year
     if year is None:

@@ -200,9 +200,7 @@ def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int
         return None, warning(source, line, f"a paper whose title or summary runs to {longest:,} characters", "skipped; is the file damaged?")
     listed_authors = paper.get("authors")
     authors = tuple(
-        name
-        for author in (listed_authors if isinstance(listed_authors, list) else ())
-        if isinstance(author, dict) and (name := _clean(author.get("name")))
+        name for author in (listed_authors if isinstance(listed_authors, list) else ()) if isinstance(author, dict) and (name := _clean(author.get("name")))
     )
     upvotes = paper.get("upvotes")
     published = paper.get("publishedAt")
