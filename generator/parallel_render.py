@@ -9,6 +9,7 @@ so the result equals the serial render; the caller sorts paths anyway.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 from . import forks
@@ -17,22 +18,24 @@ from .render import PageSpec, Renderer
 # Below this many pages forking costs more than it saves (measured: bench/, README "Benchmarks").
 PARALLEL_MIN_PAGES = 1500
 PROGRESS_EVERY = 250
+TASK_BYTES = 4
 
 # Work that is not a page (exports, feeds): a function of the site model returning files.
 SideJob = Callable[[], dict[str, bytes]]
 
 
-def worker_count(pages: int, side_jobs: bool = True) -> int:
+def worker_count(pages: int) -> int:
     """How many processes should render `pages` pages: 1 means render here, serially.
 
-    A million-entry site does not fit twice in memory: the forks (the render workers
-    and the one making the exports) are only as many as the available memory holds.
+    A million-entry site does not fit twice in memory: the forks are only as many as
+    the available memory holds.
     """
     if pages < PARALLEL_MIN_PAGES or not forks.can_fork():
         return 1
     wanted = max(1, min(forks.usable_cores(), pages // (PARALLEL_MIN_PAGES // 2)))
-    if forks.forks_that_fit(wanted - 1 + side_jobs) < wanted - 1 + side_jobs:
-        return 1  # the side jobs' fork is the largest: with any fork unaffordable, render here
+    # Room for one fork more than are made: what they render comes back to be held here as well.
+    if forks.forks_that_fit(wanted) < wanted:
+        return 1
     return wanted
 
 
@@ -52,6 +55,13 @@ def render_serial(specs: Sequence[PageSpec], renderer: Renderer, progress: Calla
     return files
 
 
+# Pages per task on the shared queue: small enough that the processes finish together, large
+# enough that taking a task (one read of a pipe) costs nothing next to rendering it.
+PAGES_PER_TASK = 32
+# The queue is written whole before anyone reads it, so it must fit a pipe's buffer (64 KiB on Linux, 4 KiB at least).
+MAX_TASKS = 1000
+
+
 def render_parallel(
     specs: Sequence[PageSpec],
     renderer: Renderer,
@@ -59,30 +69,43 @@ def render_parallel(
     progress: Callable[[int, int], None] | None = None,
     side_jobs: Sequence[SideJob] = (),
 ) -> dict[str, bytes]:
-    """Share 0 is rendered here while workers-1 forked processes render the others and one more runs the side jobs."""
+    """The pages and side jobs as tasks on one queue that `workers` processes (this one and forks) take from.
+
+    Page costs differ by template (a day page costs five of its Markdown mirror), so rather
+    than deal pages out in advance, each process takes the next task when it is done with
+    one: side jobs first (each is one long task), then runs of pages in order. Results are
+    put back in task order, so the files are the same whichever process made which.
+    """
     if workers <= 1:
         return {**render_serial(specs, renderer, progress), **run_side_jobs(side_jobs)}
+    per_task = max(PAGES_PER_TASK, -(-len(specs) // MAX_TASKS))
+    runs = [range(start, min(start + per_task, len(specs))) for start in range(0, len(specs), per_task)]
+    tasks: list[Callable[[], object]] = [*side_jobs]
+    tasks += [lambda run=run: [renderer.render(specs[index]) for index in run] for run in runs]
+    readable, writable = os.pipe()
+    with os.fdopen(writable, "wb") as queue:  # every task number is queued before any process starts taking
+        queue.write(b"".join(number.to_bytes(TASK_BYTES, "little") for number in range(len(tasks))))
 
-    def share(number: int) -> Callable[[], list[bytes]]:
-        def render_share() -> list[bytes]:
-            rendered = []
-            for done, index in enumerate(range(number, len(specs), workers), start=1):
-                rendered.append(renderer.render(specs[index]))
-                if progress and number == 0 and done % PROGRESS_EVERY == 0:
-                    progress(done * workers, len(specs))
-            return rendered
+    def take_tasks(reporting: bool) -> dict[int, object]:
+        done: dict[int, object] = {}
+        while token := os.read(readable, TASK_BYTES):  # a pipe read of a few bytes is whole: no task is split or taken twice
+            number = int.from_bytes(token, "little")
+            done[number] = tasks[number]()
+            if reporting and progress and number >= len(side_jobs):
+                progress(min(len(specs), (number - len(side_jobs) + 1) * per_task), len(specs))
+        return done
 
-        return render_share
-
-    jobs: list[Callable[[], object]] = [share(number) for number in range(workers)]
-    if side_jobs:
-        jobs.append(lambda: run_side_jobs(side_jobs))
-    results = forks.run_jobs(jobs)
-    rendered: list[bytes | None] = [None] * len(specs)
-    for number in range(workers):
-        rendered[number::workers] = results[number]  # type: ignore[assignment]
-    side_files: dict[str, bytes] = results[workers] if side_jobs else {}  # type: ignore[assignment]
-    return {**{spec.path: page for spec, page in zip(specs, rendered, strict=True)}, **side_files}  # type: ignore[misc]
+    try:
+        finished = forks.run_jobs([lambda: take_tasks(True), *([lambda: take_tasks(False)] * (workers - 1))])
+    finally:
+        os.close(readable)
+    results = {number: result for done in finished for number, result in done.items()}
+    files: dict[str, bytes] = {}
+    for number, run in enumerate(runs, start=len(side_jobs)):
+        files.update(zip((specs[index].path for index in run), results[number], strict=True))  # type: ignore[call-overload]
+    for number in range(len(side_jobs)):
+        files.update(results[number])  # type: ignore[call-overload]
+    return files
 
 
 def render_all(
@@ -97,7 +120,7 @@ def render_all(
     A renderer subclass (the live preview's caching one) keeps state per render, which
     forked workers would lose, so it always renders here.
     """
-    count = worker_count(len(specs), bool(side_jobs)) if workers is None else workers
+    count = worker_count(len(specs)) if workers is None else workers
     if type(renderer) is not Renderer:
         count = 1
     return render_parallel(specs, renderer, count, progress, side_jobs)
