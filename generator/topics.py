@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
+from . import forks
 from .memo import Memo
 from .model import Paper, Topic, TopicMatch
 from .normalize import LATEX_REMNANTS, NON_WORD, normalize_title
@@ -303,8 +304,11 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
 
     with_topics = memo.table("topics-paper", taxonomy)
 
+    worked_out = {} if memo.carried else classify_on_every_core(classifier, papers)
+
     def classify(text: tuple[str, str]) -> tuple[TopicMatch, ...]:
-        return classifier.classify(*text)
+        found = worked_out.get(text)
+        return found if found is not None else classifier.classify(*text)
 
     def classify_paper(paper: Paper) -> Paper:
         return dataclasses.replace(paper, topics=classified.get((paper.title, paper.abstract), classify))
@@ -317,6 +321,25 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
         return found
 
     return tuple(classified_paper(paper) for paper in papers)
+
+
+# Below this many papers a second process costs more than it saves (measured: bench/).
+PARALLEL_MIN_PAPERS = 1500
+
+
+def classify_on_every_core(classifier: Classifier, papers: Sequence[Paper]) -> dict[tuple[str, str], tuple[TopicMatch, ...]]:
+    """The topics of each distinct (title, abstract), worked out in one process per core; {} when that would not pay.
+
+    Only for a build whose memo is not carried: what the classifier learns in a fork
+    (the words it has seen) is lost, which a preview session's next build would miss.
+    """
+    texts = list(dict.fromkeys((paper.title, paper.abstract) for paper in papers))
+    workers = min(forks.usable_cores(), len(texts) // (PARALLEL_MIN_PAPERS // 2)) if forks.can_fork() else 1
+    if workers <= 1:
+        return {}
+    shares = [texts[share::workers] for share in range(workers)]
+    found = forks.run_jobs([lambda share=share: [classifier.classify(*text) for text in share] for share in shares])
+    return {text: matches for share, results in zip(shares, found, strict=True) for text, matches in zip(share, results, strict=True)}
 
 
 def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[str, tuple[Paper, ...]]:
