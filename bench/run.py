@@ -211,8 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.compare:
             from bench.compare import format_report, run_comparison
 
-            timings, missing, papers = run_comparison(workdir / "compare", args.repeats)
-            print(format_report(timings, papers))
+            by_scenario, missing, papers = run_comparison(workdir / "compare", args.repeats)
+            for scenario, timings in by_scenario.items():
+                print(format_report(timings, papers, scenario), flush=True)
             if missing:
                 print(f"not installed, skipped: {', '.join(missing)} (pip install -e '.[bench]')")
     finally:
