@@ -13,8 +13,6 @@ import and start-up a few dozen (measured: bench/, README "Benchmarks").
 from __future__ import annotations
 
 import os
-import pickle
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -74,6 +72,9 @@ def forks_that_fit(wanted: int) -> int:
 
 def _child(job: Callable[[], Any], pipe: int) -> None:
     """Run the job and send ("ok", result) or ("error", exception, traceback text); never returns."""
+    import pickle  # here and in _receive: a small build never forks, and every build would pay these imports
+    import traceback
+
     code = 0
     try:
         try:
@@ -92,6 +93,8 @@ def _child(job: Callable[[], Any], pipe: int) -> None:
 
 
 def _receive(pid: int, pipe: int) -> Any:
+    import pickle
+
     with os.fdopen(pipe, "rb") as incoming:
         message = incoming.read()
     _, status = os.waitpid(pid, 0)
