@@ -15,6 +15,7 @@ from .dedupe import dedupe
 from .heap import cycle_collector_paused
 from .memo import Memo
 from .model import ContentPage, Entry, Site
+from .output import MemorySink, Sink
 from .problems import Problem, Severity
 from .progress import Progress, no_progress
 from .render import Renderer, SiteInfo, plan_pages, theme_dirs
@@ -38,6 +39,7 @@ class BuildResult:
     stats: BuildStats
     site: Site
     fatal: bool = False  # an input the whole site depends on (topics.yaml, a content page in every menu) is broken: write nothing
+    paths: tuple[str, ...] = ()  # every file the build made, sorted; `files` holds their bytes when it rendered to memory
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -132,25 +134,35 @@ def build_site(
     itself is the same either way.
     """
     with cycle_collector_paused():
-        return _build_site(config, project_root, cache, progress, make_renderer, memo)
+        memo = memo if memo is not None else Memo()
+        timer = Timer()
+        model = build_model(config, cache, progress, memo, timer)
+        memory = MemorySink()
+        result = render_site(model, config, project_root, memory, progress, make_renderer, memo, timer)
+        return dataclasses.replace(result, files=dict(sorted(memory.files.items())))
 
 
-def _build_site(
+def render_site(
+    model: ModelResult,
     config: Config,
     project_root: Path,
-    cache: ingest.ParseCache | None,
-    progress: Progress,
-    make_renderer: Callable[[list[Path], SiteInfo], Renderer],
-    memo: Memo | None,
+    sink: Sink,
+    progress: Progress = no_progress,
+    make_renderer: Callable[[list[Path], SiteInfo], Renderer] = Renderer,
+    memo: Memo | None = None,
+    timer: Timer | None = None,
 ) -> BuildResult:
+    """Render the model's every page, export and feed into `sink` (memory, or the folder that becomes the site)."""
     memo = memo if memo is not None else Memo()
-    timer = Timer()
-    model = build_model(config, cache, progress, memo, timer)
+    timer = timer or Timer()
     site_model, content_pages = model.site, model.site.pages
     progress("render")
 
     renderer = make_renderer(theme_dirs(config.theme, project_root), site_info(config, content_pages))
-    files = renderer.static_files()
+    paths: list[str] = []
+    for path, data in renderer.static_files().items():
+        sink.put(path, data)
+        paths.append(path)
     specs = list(plan_pages(site_model, config.page_size, memo))
     # Exports and feeds depend on the model only: on a large site a worker makes them while pages render.
     exports = (
@@ -158,11 +170,14 @@ def _build_site(
         lambda: {search.INDEX_PATH: search.index_json(site_model, memo)},
         lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit), memo),
     )
-    files.update(parallel_render.render_all(specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports))
+    paths += parallel_render.render_into(sink, specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports)
+    paths += (spec.path for spec in specs)
     progress("exports")
-    files[".nojekyll"] = b""
-    files["robots.txt"] = sitemap.robots_txt(config.base_url)
-    files["sitemap.xml"] = sitemap.sitemap_xml(files, config.base_url, memo)
+    last = {".nojekyll": b"", "robots.txt": sitemap.robots_txt(config.base_url)}
+    last["sitemap.xml"] = sitemap.sitemap_xml([*paths, *last], config.base_url, memo)
+    for path, data in last.items():
+        sink.put(path, data)
+        paths.append(path)
     timer.lap("render")
 
     stats = BuildStats(
@@ -171,7 +186,7 @@ def _build_site(
         papers=len(site_model.papers),
         days=len(site_model.days),
         candidate_pairs=model.candidate_pairs,
-        files=len(files),
+        files=len(set(paths)),
         seconds=timer.seconds,
     )
-    return BuildResult(dict(sorted(files.items())), model.problems, stats, site_model, fatal=model.fatal)
+    return BuildResult({}, model.problems, stats, site_model, fatal=model.fatal, paths=tuple(sorted(set(paths))))

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, ingest, output, topics
-from .build import build_model, build_site, read_entries
+from .build import Timer, build_model, read_entries, render_site
 from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
+from .heap import cycle_collector_paused
 from .problems import Problem, Severity, UserError, as_seen_from
 from .progress import build_progress
 
@@ -144,20 +145,24 @@ def command_build(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     root = project_root_of(args)
     refuse_unsafe_output(config, args, root)
-    with build_progress(args.quiet) as progress:
-        result = build_site(config, root, progress=progress)
-    if build_failed(result.problems, result.fatal, result.stats.entries, args.strict):
-        report(result.problems, args.quiet, config.content_dir)
-        print("digest: build failed; the output folder was left as it was", file=sys.stderr)
-        return EXIT_FAILED
-    report(as_skipped(result.problems), args.quiet, config.content_dir)
-    try:
+    timer = Timer()
+    with cycle_collector_paused():
         with build_progress(args.quiet) as progress:
-            progress("write")
-            output.write_atomic(config.output_dir, result.files)
-    except OSError as exc:
-        hint = "check the folder's permissions and free space"
-        raise UserError(Problem(str(config.output_dir), None, f"cannot write the site: {exc.strerror or exc}", hint), EXIT_FAILED) from exc
+            model = build_model(config, progress=progress, timer=timer)
+        if build_failed(model.problems, model.fatal, model.entries, args.strict):
+            report(model.problems, args.quiet, config.content_dir)
+            print("digest: build failed; the output folder was left as it was", file=sys.stderr)
+            return EXIT_FAILED
+        # Pages are written as they are rendered, into the folder that replaces the output at the end.
+        try:
+            with build_progress(args.quiet) as progress, output.StagedSite(config.output_dir) as staged:
+                result = render_site(model, config, root, staged, progress, timer=timer)
+                progress("write")
+                staged.commit(result.paths)
+        except OSError as exc:
+            hint = "check the folder's permissions and free space"
+            raise UserError(Problem(str(config.output_dir), None, f"cannot write the site: {exc.strerror or exc}", hint), EXIT_FAILED) from exc
+    report(as_skipped(result.problems), args.quiet, config.content_dir)
     if not args.quiet:
         s = result.stats
         print(

@@ -20,9 +20,10 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from . import forks
 from .problems import Problem, error
@@ -118,68 +119,6 @@ def _file_holds(path: str, data: bytes) -> bool:
         return False
 
 
-# Below this many files a second writer costs more than it saves (measured: bench/, README "Benchmarks").
-PARALLEL_MIN_FILES = 1000
-
-
-def _write_files(folder: Path, files: Mapping[str, bytes], paths: Sequence[str], present: set[str], stop_after: int | None = None) -> None:
-    made = {""}  # folders already created: one mkdir per folder, not per file
-    for count, path in enumerate(paths, start=1):
-        if stop_after is not None and count == stop_after + 1:
-            os.kill(os.getpid(), signal.SIGSTOP)
-        target = os.path.join(folder, path)
-        data = files[path]
-        if path in present and _file_holds(target, data):
-            continue
-        parent = os.path.dirname(path)
-        if parent not in made:
-            os.makedirs(os.path.join(folder, parent), exist_ok=True)  # exist_ok: another writer may have just made it
-            made.add(parent)
-        try:
-            _write_new_file(target, data)
-        except IsADirectoryError:  # an older build's folder where this build puts a file
-            shutil.rmtree(target)
-            _write_new_file(target, data)
-
-
-def _writers_for(count: int) -> int:
-    if count < PARALLEL_MIN_FILES or not forks.can_fork():
-        return 1
-    wanted = forks.usable_cores()
-    return 1 + forks.forks_that_fit(wanted - 1)
-
-
-def _write_tree(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Make a folder of ours hold exactly `files` and the marker.
-
-    A new folder is filled; the spare (last build's site) is brought up to date: a file
-    whose bytes are already right is left alone, the others are written, and what the
-    build no longer makes is removed. A large site is written by one process per core,
-    each taking a run of paths in order, so each works in folders of its own (creating
-    and comparing files is mostly kernel time, which spreads over the cores). Under the
-    crash test's stop (STOP_AFTER_ENV), files are written by this process in path order.
-    """
-    (folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
-    present = _files_in(folder)
-    paths = sorted(files)
-    for path in paths:
-        if not safe_relative(path):
-            raise ValueError(f"unsafe output path {path!r}")
-    stop_after = os.environ.get(STOP_AFTER_ENV, "")
-    writers = 1 if stop_after else _writers_for(len(paths))
-    if writers > 1:
-        size = -(-len(paths) // writers)
-        runs = [paths[start : start + size] for start in range(0, len(paths), size)]
-        forks.run_jobs([partial(_write_files, folder, files, run, present) for run in runs])
-    else:
-        _write_files(folder, files, paths, present, int(stop_after) if stop_after.isdigit() else None)
-    stale = sorted(present - files.keys())
-    for path in stale:
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # inside a folder replaced by a file above
-            os.unlink(os.path.join(folder, path))
-    _prune_empty_folders(folder, stale)
-
-
 def spare_of(output: Path) -> Path:
     return output.parent / f".{output.name}.spare"
 
@@ -265,36 +204,142 @@ def clean_stale_staging(output: Path) -> list[Path]:
     return removed
 
 
-def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
-    """Write the whole site beside the output, then swap it in."""
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_staging(output)
-    staging = _claim_spare(output) if output.is_dir() else None
-    try:
-        if staging is not None:
-            try:
-                _write_tree(staging, files)
-            except OSError:  # the spare is in a shape it cannot be brought from (a file where a folder goes): write afresh
-                shutil.rmtree(staging, ignore_errors=True)
-                staging = None
-        if staging is None:
-            staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'new')}{os.getpid()}-", dir=output.parent))
-            _write_tree(staging, files)
-        staging.chmod(0o755)
-        if output.exists() and _exchange(staging, output):
-            _keep_as_spare(staging, output)  # it now holds the previous site
+class Sink(Protocol):
+    """Where a build puts its files: memory (tests, the live preview) or the folder that becomes the site."""
+
+    shared_by_forks: bool  # whether a forked process may put files here itself (else it sends them back)
+
+    def put(self, path: str, data: bytes) -> None: ...
+
+
+class MemorySink:
+    shared_by_forks = False
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def put(self, path: str, data: bytes) -> None:
+        self.files[path] = data
+
+
+class StagedSite:
+    """The output sink of a build to disk: the folder that replaces the output once the build is done.
+
+    It is the spare (last build's replaced site, brought up to date: a file whose bytes
+    are already right is left alone) or, when there is none, a new folder beside the
+    output. Every process of a build may put files into it (forked renderers write what
+    they render, so files are written while pages are still being rendered, on every
+    core); `commit` then removes what the build no longer makes and swaps the folder in.
+    Leaving the `with` block without a commit keeps the output as it was, and what was
+    written as the spare.
+    """
+
+    shared_by_forks = True  # a forked process's put lands in the same folder
+
+    def __init__(self, output: Path) -> None:
+        self.output = output.resolve()
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_staging(self.output)
+        spare = _claim_spare(self.output) if self.output.is_dir() else None
+        self.folder = spare or Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(self.output, 'new')}{os.getpid()}-", dir=self.output.parent))
+        (self.folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
+        self.present = _files_in(self.folder)
+        self._made = {""}  # folders known to exist: one mkdir per folder, not per file
+        self._puts = 0
+        stop_after = os.environ.get(STOP_AFTER_ENV, "")
+        self._stop_after = int(stop_after) if stop_after.isdigit() else None
+
+    def __enter__(self) -> StagedSite:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.folder.exists():  # not committed
+            _keep_as_spare(self.folder, self.output)
+
+    def put(self, path: str, data: bytes) -> None:
+        if not safe_relative(path):
+            raise ValueError(f"unsafe output path {path!r}")
+        self._puts += 1
+        if self._stop_after is not None and self._puts == self._stop_after + 1:
+            os.kill(os.getpid(), signal.SIGSTOP)
+        target = os.path.join(self.folder, path)
+        if path in self.present and _file_holds(target, data):
+            return
+        parent = os.path.dirname(path)
+        if parent not in self._made:
+            self._make_folder(parent)
+            self._made.add(parent)
+        try:
+            _write_new_file(target, data)
+        except IsADirectoryError:  # an older build's folder where this build puts a file
+            shutil.rmtree(target)
+            _write_new_file(target, data)
+
+    def _make_folder(self, relative: str) -> None:
+        """mkdir -p inside the folder, removing an older build's file where this build needs a folder."""
+        try:
+            os.makedirs(os.path.join(self.folder, relative), exist_ok=True)  # exist_ok: another process may have just made it
+        except (FileExistsError, NotADirectoryError):
+            parts = relative.split("/")
+            for depth in range(1, len(parts) + 1):
+                here = os.path.join(self.folder, *parts[:depth])
+                if os.path.lexists(here) and not os.path.isdir(here):
+                    os.unlink(here)  # in our own folder, and never a link: _files_in removed them
+            os.makedirs(os.path.join(self.folder, relative), exist_ok=True)
+
+    def commit(self, paths: Collection[str]) -> None:
+        """The build put exactly `paths`: remove every other file, then swap the folder in as the output."""
+        wanted = paths if isinstance(paths, (set, frozenset, dict)) else set(paths)
+        stale = sorted(path for path in self.present if path not in wanted)
+        for path in stale:
+            # Gone with a folder replaced by a file, or a file replaced by a folder this build made.
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                os.unlink(os.path.join(self.folder, path))
+        _prune_empty_folders(self.folder, stale)
+        self.folder.chmod(0o755)
+        output = self.output
+        if output.exists() and _exchange(self.folder, output):
+            _keep_as_spare(self.folder, output)  # it now holds the previous site
         elif output.exists():
             retired = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(output, 'old')}{os.getpid()}-", dir=output.parent))
             os.replace(output, retired / output.name)
-            os.replace(staging, output)
+            os.replace(self.folder, output)
             _keep_as_spare(retired / output.name, output)
             shutil.rmtree(retired, ignore_errors=True)
         else:
-            os.replace(staging, output)
-    finally:
-        if staging is not None and staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            os.replace(self.folder, output)
+
+
+# Below this many files a second writer costs more than it saves (measured: bench/, README "Benchmarks").
+PARALLEL_MIN_FILES = 1000
+
+
+def _put_each(staged: StagedSite, files: Mapping[str, bytes], paths: Sequence[str]) -> None:
+    for path in paths:
+        staged.put(path, files[path])
+
+
+def _writers_for(count: int) -> int:
+    if count < PARALLEL_MIN_FILES or not forks.can_fork() or os.environ.get(STOP_AFTER_ENV):
+        return 1
+    return 1 + forks.forks_that_fit(forks.usable_cores() - 1)
+
+
+def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
+    """Write a site already rendered beside the output, then swap it in.
+
+    Files go in path order; a large site is written by one process per core, each on a
+    run of paths, so each works in folders of its own (creating and comparing files is
+    mostly kernel time, which spreads over the cores).
+    """
+    paths = sorted(files)
+    for path in paths:
+        if not safe_relative(path):
+            raise ValueError(f"unsafe output path {path!r}")
+    with StagedSite(output) as staged:
+        size = max(1, -(-len(paths) // _writers_for(len(paths))))
+        forks.run_jobs([partial(_put_each, staged, files, paths[start : start + size]) for start in range(0, len(paths), size)])
+        staged.commit(files)
 
 
 def existing_files(output: Path) -> set[str]:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from . import forks
+from .output import MemorySink, Sink
 from .render import PageSpec, Renderer
 
 # Below this many pages forking costs more than it saves (measured: bench/, README "Benchmarks").
@@ -39,20 +40,11 @@ def worker_count(pages: int) -> int:
     return wanted
 
 
-def run_side_jobs(side_jobs: Sequence[SideJob]) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for job in side_jobs:
-        files.update(job())
-    return files
-
-
-def render_serial(specs: Sequence[PageSpec], renderer: Renderer, progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
+def render_serial(specs: Sequence[PageSpec], renderer: Renderer, sink: Sink, progress: Callable[[int, int], None] | None = None) -> None:
     for done, spec in enumerate(specs, start=1):
-        files[spec.path] = renderer.render(spec)
+        sink.put(spec.path, renderer.render(spec))
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, len(specs))
-    return files
 
 
 # Pages per task on the shared queue: small enough that the processes finish together, large
@@ -66,22 +58,54 @@ def render_parallel(
     specs: Sequence[PageSpec],
     renderer: Renderer,
     workers: int,
+    sink: Sink,
     progress: Callable[[int, int], None] | None = None,
     side_jobs: Sequence[SideJob] = (),
-) -> dict[str, bytes]:
+) -> list[str]:
     """The pages and side jobs as tasks on one queue that `workers` processes (this one and forks) take from.
 
     Page costs differ by template (a day page costs five of its Markdown mirror), so rather
     than deal pages out in advance, each process takes the next task when it is done with
-    one: side jobs first (each is one long task), then runs of pages in order. Results are
-    put back in task order, so the files are the same whichever process made which.
+    one: side jobs first (each is one long task), then runs of pages in order. A process
+    puts what it makes into the sink itself when the sink is a folder every process can
+    write to (so files are written while other pages render), else sends the bytes back
+    to be put here in task order. Either way the files are the same whichever process
+    made which. Returns the side jobs' paths.
     """
+    side_paths: list[str] = []
     if workers <= 1:
-        return {**render_serial(specs, renderer, progress), **run_side_jobs(side_jobs)}
+        render_serial(specs, renderer, sink, progress)
+        for job in side_jobs:
+            for path, data in job().items():
+                sink.put(path, data)
+                side_paths.append(path)
+        return side_paths
     per_task = max(PAGES_PER_TASK, -(-len(specs) // MAX_TASKS))
     runs = [range(start, min(start + per_task, len(specs))) for start in range(0, len(specs), per_task)]
-    tasks: list[Callable[[], object]] = [*side_jobs]
-    tasks += [lambda run=run: [renderer.render(specs[index]) for index in run] for run in runs]
+    direct = sink.shared_by_forks
+
+    def side_task(job: SideJob) -> Callable[[], object]:
+        def run() -> object:
+            made = job()
+            if not direct:
+                return made
+            for path, data in made.items():
+                sink.put(path, data)
+            return list(made)
+
+        return run
+
+    def page_task(run: range) -> Callable[[], object]:
+        def render() -> object:
+            if not direct:
+                return [renderer.render(specs[index]) for index in run]
+            for index in run:
+                sink.put(specs[index].path, renderer.render(specs[index]))
+            return None
+
+        return render
+
+    tasks = [*map(side_task, side_jobs), *map(page_task, runs)]
     readable, writable = os.pipe()
     with os.fdopen(writable, "wb") as queue:  # every task number is queued before any process starts taking
         queue.write(b"".join(number.to_bytes(TASK_BYTES, "little") for number in range(len(tasks))))
@@ -100,12 +124,37 @@ def render_parallel(
     finally:
         os.close(readable)
     results = {number: result for done in finished for number, result in done.items()}
-    files: dict[str, bytes] = {}
-    for number, run in enumerate(runs, start=len(side_jobs)):
-        files.update(zip((specs[index].path for index in run), results[number], strict=True))  # type: ignore[call-overload]
+    if not direct:  # in the order a serial render puts them: pages, then the side jobs' files
+        for number, run in enumerate(runs, start=len(side_jobs)):
+            for index, page in zip(run, results[number], strict=True):  # type: ignore[call-overload]
+                sink.put(specs[index].path, page)
     for number in range(len(side_jobs)):
-        files.update(results[number])  # type: ignore[call-overload]
-    return files
+        made = results[number]
+        side_paths.extend(made if direct else made.keys())  # type: ignore[union-attr, arg-type]
+        if not direct:
+            for path, data in made.items():  # type: ignore[union-attr]
+                sink.put(path, data)
+    return side_paths
+
+
+def render_into(
+    sink: Sink,
+    specs: Sequence[PageSpec],
+    renderer: Renderer,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    side_jobs: Sequence[SideJob] = (),
+) -> list[str]:
+    """Every page and the side jobs' files put into `sink`, in worker processes when the site is large
+    enough for that to pay; returns the side jobs' paths.
+
+    A renderer subclass (the live preview's caching one) keeps state per render, which
+    forked workers would lose, so it always renders here.
+    """
+    count = worker_count(len(specs)) if workers is None else workers
+    if type(renderer) is not Renderer:
+        count = 1
+    return render_parallel(specs, renderer, count, sink, progress, side_jobs)
 
 
 def render_all(
@@ -115,12 +164,7 @@ def render_all(
     workers: int | None = None,
     side_jobs: Sequence[SideJob] = (),
 ) -> dict[str, bytes]:
-    """Every page, plus the side jobs' files; in worker processes when the site is large enough for that to pay.
-
-    A renderer subclass (the live preview's caching one) keeps state per render, which
-    forked workers would lose, so it always renders here.
-    """
-    count = worker_count(len(specs)) if workers is None else workers
-    if type(renderer) is not Renderer:
-        count = 1
-    return render_parallel(specs, renderer, count, progress, side_jobs)
+    """render_into memory: every page and side job file by path."""
+    memory = MemorySink()
+    render_into(memory, specs, renderer, progress, workers, side_jobs)
+    return memory.files

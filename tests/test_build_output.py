@@ -115,8 +115,8 @@ def test_returning_papers_are_listed_after_new_ones(built_sample: Path) -> None:
     later_day = next(a["date"] for a in paper["appearances"] if a["date"] != paper["first_seen"])
     page = (built_sample / "days" / later_day / "index.html").read_text(encoding="utf-8")
     seen_before = page.index('class="returning"')
-    assert page.index(f'/digest/papers/{paper["id"]}/') > seen_before
-    assert f'/digest/days/{paper["first_seen"]}/' in page[seen_before:]
+    assert page.index(f"/digest/papers/{paper['id']}/") > seen_before
+    assert f"/digest/days/{paper['first_seen']}/" in page[seen_before:]
 
 
 def test_several_dumps_of_one_day_make_one_day_page(sample_project: Path) -> None:
@@ -139,9 +139,7 @@ def test_unknown_files_in_dumps_are_reported_and_skipped(sample_project: Path) -
     (dumps / ".gitkeep").write_text("", encoding="utf-8")
     config, _ = load_config(None, sample_project)
     result = build_site(config, sample_project)
-    assert [p.format() for p in result.problems] == [
-        "dumps/notes.md: warning: not a dump: unknown file type '.md', skipped (hint: dumps end in .txt or .json)"
-    ]
+    assert [p.format() for p in result.problems] == ["dumps/notes.md: warning: not a dump: unknown file type '.md', skipped (hint: dumps end in .txt or .json)"]
     assert result.stats.dumps == 5
 
 

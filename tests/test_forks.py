@@ -77,3 +77,24 @@ def test_classifying_on_two_cores_gives_the_topics_one_process_gives(corpus_proj
     parallel = topics.classify_papers(papers, taxonomy, Memo())
     assert [p.topics for p in parallel] == [p.topics for p in serial]
     assert sum(1 for p in serial if p.topics[0].slug != topics.OTHER.slug) > len(papers) // 2  # a real classification, not all Other
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".paper-digest"}
+
+
+def test_digest_build_written_by_its_render_workers_is_the_site_built_in_memory(corpus_project: Path) -> None:
+    """The corpus is large enough that `digest build` renders in forks that write their pages themselves."""
+    import subprocess
+    import sys
+
+    from generator.build import build_site
+    from generator.config import load_config
+
+    config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
+    in_memory = build_site(config, corpus_project).files
+    for attempt in ("into a new folder", "over the first site, no spare yet", "through the spare"):
+        finished = subprocess.run([sys.executable, "-m", "generator", "build", "--quiet"], cwd=corpus_project, capture_output=True, text=True, timeout=300)
+        assert finished.returncode == 0, (attempt, finished.stderr)
+        assert tree(corpus_project / "site") == in_memory, attempt
+    assert (corpus_project / ".site.spare").is_dir()

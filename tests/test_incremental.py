@@ -85,9 +85,7 @@ def test_rebuilds_match_a_clean_build_after_every_kind_of_change(project: Path, 
     assert_same_as_clean(project, tmp_path, outcome, "delete")
     assert outcome.removed
 
-    (project / "content" / "topics.yaml").write_text(
-        "topics:\n  - slug: agents\n    name: Agents\n    include: [agent, agents]\n", encoding="utf-8"
-    )
+    (project / "content" / "topics.yaml").write_text("topics:\n  - slug: agents\n    name: Agents\n    include: [agent, agents]\n", encoding="utf-8")
     assert_same_as_clean(project, tmp_path, session.rebuild(), "topics")
 
     theme = project / "themes" / "custom" / "templates"

@@ -68,6 +68,6 @@ def test_papers_json_from_a_carried_memo_equals_a_clean_encoding(sample_site: Si
     changed = dataclasses.replace(sample_site, papers=(dataclasses.replace(first, title="A Retitled Paper"), *sample_site.papers[1:]))
 
     assert encode(changed, memo) == encode(changed)
-    (computed, reused), = memo.counts().values()
+    ((computed, reused),) = memo.counts().values()
     assert (computed, reused) == (1, len(sample_site.papers) - 1)
     assert b"A Retitled Paper" in encode(changed, memo)

@@ -15,7 +15,9 @@ from generator.pages import load_pages, parse_page
 
 from .tools.site_under_test import REPO_ROOT, build_project, make_project
 
-ABOUT = "---\ntitle: About us\ndescription: Who we are.\nnav: 1\n---\n\nSee [the archive](/archive/) or [arXiv](https://arxiv.org/).\n\n<script>alert(1)</script>\n"
+ABOUT = (
+    "---\ntitle: About us\ndescription: Who we are.\nnav: 1\n---\n\nSee [the archive](/archive/) or [arXiv](https://arxiv.org/).\n\n<script>alert(1)</script>\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +181,7 @@ def test_the_pages_workflow_builds_at_the_pages_url_and_deploys_site() -> None:
     assert "actions/configure-pages" in uses and "actions/upload-pages-artifact" in uses
     run = next(step["run"] for step in build_steps if "digest build" in step.get("run", ""))
     pages_step = next(step["id"] for step in build_steps if step.get("uses", "").startswith("actions/configure-pages"))
-    assert f"--base-url \"${{{{ steps.{pages_step}.outputs.base_url }}}}/\"" in run
+    assert f'--base-url "${{{{ steps.{pages_step}.outputs.base_url }}}}/"' in run
     assert next(step for step in build_steps if step.get("uses", "").startswith("actions/upload-pages-artifact"))["with"]["path"] == "site/"
     assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}

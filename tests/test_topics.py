@@ -180,9 +180,46 @@ def compiled(phrases: Sequence[str]) -> list[tuple[tuple[str, ...], int]]:
 
 # Plurals and words the stemmer leaves alone, words that are prefixes of others, closed-up forms.
 VOCABULARY = [
-    "a", "in", "we", "model", "models", "modeling", "mod", "study", "studies", "stud", "bias", "biases", "bia", "class", "classes",
-    "clas", "status", "analysis", "long", "context", "contexts", "window", "pre", "training", "pretraining", "quant", "quantiz",
-    "quantized", "quantization", "mixture", "of", "experts", "survey", "surveys", "learning", "s", "ies", "ss", "us", "is",
+    "a",
+    "in",
+    "we",
+    "model",
+    "models",
+    "modeling",
+    "mod",
+    "study",
+    "studies",
+    "stud",
+    "bias",
+    "biases",
+    "bia",
+    "class",
+    "classes",
+    "clas",
+    "status",
+    "analysis",
+    "long",
+    "context",
+    "contexts",
+    "window",
+    "pre",
+    "training",
+    "pretraining",
+    "quant",
+    "quantiz",
+    "quantized",
+    "quantization",
+    "mixture",
+    "of",
+    "experts",
+    "survey",
+    "surveys",
+    "learning",
+    "s",
+    "ies",
+    "ss",
+    "us",
+    "is",
 ]
 WORD = st.one_of(st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY), st.text(alphabet="abeiqsuy", min_size=1, max_size=6))
 PHRASE = st.builds(
@@ -359,9 +396,7 @@ def test_changing_the_rules_never_changes_ids_or_guids(sample_project: Path) -> 
 
 @pytest.fixture
 def small_pages_site(sample_project: Path) -> dict[str, bytes]:
-    (sample_project / "digest.yaml").write_text(
-        "title: Test Digest\nbase_url: https://example.org/digest/\nyear: 2025\npage_size: 7\n", encoding="utf-8"
-    )
+    (sample_project / "digest.yaml").write_text("title: Test Digest\nbase_url: https://example.org/digest/\nyear: 2025\npage_size: 7\n", encoding="utf-8")
     result = build_site(load_config(None, sample_project)[0], sample_project)
     assert not result.errors
     return result.files
