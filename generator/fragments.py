@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, ClassVar
 
-from jinja2 import nodes
+from jinja2 import nodes, pass_context
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 
@@ -29,6 +29,8 @@ MISSING: Any = object()
 
 
 CLEAN_BUILD_LIMIT = 4096
+LOOKUP_FILTER = "_fragment_lookup"  # the tag's own filters: names a theme would not use
+KEEP_FILTER = "_fragment_keep"
 
 
 class FragmentStore:
@@ -41,7 +43,8 @@ class FragmentStore:
         self.rendered = 0
         self.reused = 0
 
-    def get(self, key: Hashable, render: Callable[[], str]) -> str:
+    def lookup(self, key: Hashable) -> str | None:
+        """The fragment kept for key, or None: then render it and `keep` it."""
         current = self._current
         found = current.get(key, MISSING)
         if found is not MISSING:
@@ -51,14 +54,25 @@ class FragmentStore:
             return found
         found = self._previous.get(key, MISSING)
         if found is MISSING:
-            found = render()
-            self.rendered += 1
-        else:
-            self.reused += 1
+            return None
+        self.reused += 1
+        self._add(key, found)
+        return found
+
+    def keep(self, key: Hashable, fragment: str) -> str:
+        self.rendered += 1
+        self._add(key, fragment)
+        return fragment
+
+    def _add(self, key: Hashable, fragment: str) -> None:
+        current = self._current
         if self.limit is not None and len(current) >= self.limit:
             del current[next(iter(current))]
-        current[key] = found
-        return found
+        current[key] = fragment
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> str:
+        found = self.lookup(key)
+        return found if found is not None else self.keep(key, render())
 
     def next_build(self) -> None:
         self._previous, self._current = self._current, {}
@@ -70,14 +84,39 @@ class FragmentCacheExtension(Extension):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         environment.extend(fragment_store=FragmentStore())
+        self._blocks = 0
+        # Filters, not methods: a template calls a filter directly, a function through Context.call,
+        # which took most of the tag's time (measured: bench/, README "Benchmarks"). They take the
+        # context only so that Jinja never calls them at compile time, on a constant.
+        environment.filters[LOOKUP_FILTER] = pass_context(lambda _context, key: environment.fragment_store.lookup(key))
+        environment.filters[KEEP_FILTER] = pass_context(lambda _context, fragment, key: environment.fragment_store.keep(key, fragment))
 
-    def parse(self, parser: Parser) -> nodes.Node:
+    def parse(self, parser: Parser) -> list[nodes.Node]:
+        """{% cache k %}body{% endcache %} compiles to what this template would say:
+
+            {% set key = (where, k) %}{% set hit = key | lookup %}
+            {% if hit is none %}{% set body %}body{% endset %}{{ body | keep(key) }}{% else %}{{ hit }}{% endif %}
+
+        so a fragment found costs one filter call, and the body's output is captured without the
+        macro a call block would make on every pass.
+        """
         lineno = next(parser.stream).lineno
         key = parser.parse_tuple(simplified=False, with_condexpr=True)
         body = parser.parse_statements(("name:endcache",), drop_needle=True)
         where = nodes.Const((parser.name, lineno))
-        return nodes.CallBlock(self.call_method("_fragment", [where, key]), [], [], body).set_lineno(lineno)
+        self._blocks += 1
+        prefix = f"_fragment{self._blocks}_"  # names of this block's own: nested blocks never share one
 
-    def _fragment(self, where: tuple[str | None, int], key: Hashable, caller: Callable[[], str]) -> str:
-        store: FragmentStore = self.environment.fragment_store  # type: ignore[attr-defined]
-        return store.get((where, key), caller)
+        def name(suffix: str, ctx: str) -> nodes.Name:
+            return nodes.Name(prefix + suffix, ctx, lineno=lineno)
+
+        found_none = nodes.Test(name("hit", "load"), "none", [], [], None, None, lineno=lineno)
+        render_and_keep = [
+            nodes.AssignBlock(name("body", "store"), None, body, lineno=lineno),
+            nodes.Output([nodes.Filter(name("body", "load"), KEEP_FILTER, [name("key", "load")], [], None, None, lineno=lineno)], lineno=lineno),
+        ]
+        return [
+            nodes.Assign(name("key", "store"), nodes.Tuple([where, key], "load"), lineno=lineno),
+            nodes.Assign(name("hit", "store"), nodes.Filter(name("key", "load"), LOOKUP_FILTER, [], [], None, None, lineno=lineno), lineno=lineno),
+            nodes.If(found_none, render_and_keep, [], [nodes.Output([name("hit", "load")], lineno=lineno)], lineno=lineno),
+        ]

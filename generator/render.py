@@ -8,11 +8,12 @@ change) need not be rendered again: the spec is the page's dependency record.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 
-from . import urls
+from . import fragments, urls
 from .dedupe_report import merge_groups, rule_counts
 from .fragments import FragmentCacheExtension, FragmentStore
 from .memo import Memo
@@ -28,6 +29,9 @@ from .model import Day, Paper, Site, Topic
 from .topics import papers_by_topic
 
 PACKAGE_THEMES = Path(__file__).parent / "themes"
+# What a template compiles to depends on our tags (fragments.py) and filters (here): compiled templates
+# kept between runs are named by this code too, so one compiled by another version is never reused.
+TEMPLATE_CODE_VERSION = hashlib.sha256(Path(fragments.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
 SOURCE_THEMES = Path(__file__).parent.parent / "themes"
 LATEST_DAYS_ON_HOME = 7
 
@@ -128,6 +132,14 @@ def markdown_escape(text: str) -> str:
     return str(text).translate(MARKDOWN_SPECIALS)
 
 
+def _unfoldable(helper: Callable[..., str]) -> Callable[..., str]:
+    @jinja2.pass_context
+    def as_filter(_context: Any, *args: Any) -> str:
+        return helper(*args)
+
+    return as_filter
+
+
 class Renderer:
     """A Jinja2 environment over a theme and the default theme it overrides."""
 
@@ -148,7 +160,7 @@ class Renderer:
             auto_reload=False,  # a Renderer lives for one build: no stat of every template on every page
             # Compiled templates kept between runs (in the user's temp folder, keyed by source checksum):
             # compiling them took about a tenth of the sample site's build.
-            bytecode_cache=jinja2.FileSystemBytecodeCache(),
+            bytecode_cache=jinja2.FileSystemBytecodeCache(pattern=f"__paper_digest_{TEMPLATE_CODE_VERSION}_%s.cache"),
             extensions=[FragmentCacheExtension],
         )
         markdown = _markdown_renderer()
@@ -156,16 +168,22 @@ class Renderer:
         self.env.filters["markdown"] = lambda text: markdown_to_html(markdown, text or "")
         self.env.filters["md_escape"] = markdown_escape
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+        day_url = lambda date: link.url(urls.day_dir(date))  # noqa: E731 - one helper, a global and a filter
+        paper_url = lambda paper_id: link.url(urls.paper_dir(paper_id))  # noqa: E731
+        topic_url = lambda slug, page=1: link.url(urls.topic_dir(slug, page))  # noqa: E731
+        static_url = lambda name: link.url("static/" + name)  # noqa: E731
+        helpers = {"url": link.url, "absolute_url": link.absolute, "day_url": day_url, "paper_url": paper_url, "topic_url": topic_url, "static_url": static_url}
+        # Each URL helper is a filter too ({{ date | day_url }}): a template calls a filter directly and a
+        # function through Context.call, which costs more than most helpers do (measured: README "Benchmarks").
+        # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile
+        # time otherwise, and compiled templates are shared between sites at other base URLs.
+        self.env.filters.update({name: _unfoldable(helper) for name, helper in helpers.items()})
+        self.env.filters.update(iso=lambda date: date.isoformat(), strftime=lambda date, pattern: date.strftime(pattern))
         self.env.globals.update(
+            helpers,
             site=site_info,
             # The pages the header's menu marks as current (aria-current): the header differs on these only.
             nav_paths=frozenset({"index.html", *(location + "index.html" for _, location in site_info.nav)}),
-            url=link.url,
-            absolute_url=link.absolute,
-            day_url=lambda date: link.url(urls.day_dir(date)),
-            paper_url=lambda paper_id: link.url(urls.paper_dir(paper_id)),
-            topic_url=lambda slug, page=1: link.url(urls.topic_dir(slug, page)),
-            static_url=lambda name: link.url("static/" + name),
         )
 
     @property

@@ -57,3 +57,21 @@ def test_a_clean_builds_store_keeps_the_most_recently_used_fragments_only(tmp_pa
     spec = PageSpec("list.txt", "list.txt", (("items", items), ("calls", calls)))
     assert renderer.render(spec).startswith(b"[a|][b|][a|][c|][a|][d|][a|][e|][b|]")
     assert calls == ["a", "b", "c", "d", "e", "b"]
+
+
+def test_templates_compiled_under_other_code_are_not_reused(tmp_path: Path) -> None:
+    """What a template compiles to changes with fragments.py (the tag) and render.py (filters Jinja may fold):
+    a compiled template kept from another version would call what is gone, or hold another site's URLs."""
+    import hashlib
+
+    from generator import fragments, render
+
+    renderer = renderer_with(tmp_path, "page.html", "{% cache 'x' %}<i>{{ 'archive/' | url }}</i>{% endcache %}")
+    cache = renderer.env.bytecode_cache
+    code = Path(fragments.__file__).read_bytes() + Path(render.__file__).read_bytes()
+    assert hashlib.sha256(code).hexdigest()[:12] == render.TEMPLATE_CODE_VERSION
+    assert cache is not None and cache.pattern == f"__paper_digest_{render.TEMPLATE_CODE_VERSION}_%s.cache"  # type: ignore[attr-defined]
+    assert renderer.render(PageSpec("page.html", "page.html", ())) == b"<i>/archive/</i>"
+    info = SiteInfo(title="T", description="", base_url="https://example.org/repo/", author="", nav=())
+    elsewhere = Renderer(theme_dirs("t", tmp_path), info)  # the same template, compiled and cached above
+    assert elsewhere.render(PageSpec("page.html", "page.html", ())) == b"<i>/repo/archive/</i>"  # never folded into the code
