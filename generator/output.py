@@ -234,8 +234,6 @@ class StagedSite:
     written as the spare.
     """
 
-    shared_by_forks = True  # a forked process's put lands in the same folder
-
     def __init__(self, output: Path) -> None:
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +246,9 @@ class StagedSite:
         self._puts = 0
         stop_after = os.environ.get(STOP_AFTER_ENV, "")
         self._stop_after = int(stop_after) if stop_after.isdigit() else None
+        # Under the crash test's stop, only this process writes (forks send their pages here), so it
+        # stops after exactly that many files and no other process is left writing.
+        self.shared_by_forks = self._stop_after is None
 
     def __enter__(self) -> StagedSite:
         return self
