@@ -17,6 +17,7 @@ from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base
 from .heap import cycle_collector_paused
 from .problems import Problem, Severity, UserError, as_seen_from
 from .progress import build_progress
+from .render import ThemeError
 
 if TYPE_CHECKING:
     from .incremental import RebuildSession
@@ -159,6 +160,8 @@ def command_build(args: argparse.Namespace) -> int:
                 result = render_site(model, config, root, staged, progress, timer=timer)
                 progress("write")
                 staged.commit(result.paths)
+        except ThemeError as exc:  # the staged folder is dropped (kept as the spare): the site stays as it was
+            raise UserError(exc.problem, EXIT_FAILED) from exc
         except OSError as exc:
             hint = "check the folder's permissions and free space"
             raise UserError(Problem(str(config.output_dir), None, f"cannot write the site: {exc.strerror or exc}", hint), EXIT_FAILED) from exc

@@ -13,6 +13,7 @@ writes nothing: the last good site stays in place and the problems are returned.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import queue
 import sys
@@ -30,7 +31,7 @@ from .build import BuildResult, build_site
 from .config import Config
 from .memo import Memo
 from .problems import Problem, Severity, UserError, error
-from .render import PageSpec, Renderer, SiteInfo
+from .render import PageSpec, Renderer, SiteInfo, ThemeError, template_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,15 +159,13 @@ class CachingRenderer(Renderer):
         return data
 
 
-def template_problem(exc: jinja2.TemplateError, project_root: Path) -> Problem:
+def preview_template_problem(exc: jinja2.TemplateError | ThemeError, project_root: Path) -> Problem:
     """A template error as `file:line: message`, the file relative to the project when it can be."""
-    filename = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    problem = exc.problem if isinstance(exc, ThemeError) else template_problem(exc)
+    problem = dataclasses.replace(problem, hint=problem.hint if "not found" in problem.message else "fix the template and save again")
     with contextlib.suppress(ValueError):
-        filename = Path(filename).resolve().relative_to(project_root.resolve()).as_posix()
-    line = getattr(exc, "lineno", None)
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return error(filename, None, f"template not found: {exc.name}", "check the theme's templates/ folder")
-    return error(str(filename), line, f"template error: {exc.message or type(exc).__name__}", "fix the template and save again")
+        return dataclasses.replace(problem, path=Path(problem.path).resolve().relative_to(project_root.resolve()).as_posix())
+    return problem
 
 
 def exception_problem(exc: Exception) -> Problem:
@@ -300,8 +299,8 @@ class RebuildSession:
     def _build(self, config: Config) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:
             result = build_site(config, self.project_root, self.parse_cache, make_renderer=self._renderer, memo=self.memo)
-        except jinja2.TemplateError as exc:
-            return None, (template_problem(exc, self.project_root),)
+        except (jinja2.TemplateError, ThemeError) as exc:
+            return None, (preview_template_problem(exc, self.project_root),)
         except Exception as exc:  # a bug must not take the preview down; report it and keep serving
             return None, (exception_problem(exc),)
         return result, result.problems

@@ -12,6 +12,7 @@ import hashlib
 import html
 import json
 import re
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .dedupe_report import merge_groups, rule_counts
 from .fragments import FragmentCacheExtension, FragmentStore
 from .memo import Memo
 from .model import Day, Paper, Site, Topic
+from .problems import Problem, error
 from .topics import papers_by_topic
 
 PACKAGE_THEMES = Path(__file__).parent / "themes"
@@ -140,6 +142,34 @@ def _unfoldable(helper: Callable[..., str]) -> Callable[..., str]:
     return as_filter
 
 
+class ThemeError(Exception):
+    """A template failed: where and why as a Problem, worked out in the process that rendered the
+    page (a forked renderer's traceback stays in the fork; this crosses the pipe whole)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[ThemeError], tuple[Problem]]:
+        return ThemeError, (self.problem,)
+
+
+def template_problem(exc: jinja2.TemplateError) -> Problem:
+    """A template error as `file:line: message`: a syntax error knows its place; an error while rendering
+    (an undefined name, a failing filter) is placed by the template frame of its traceback."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(getattr(exc, "filename", None) or "template", None, f"template not found: {exc.name}", "check the theme's templates/ folder")
+    filename = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if filename is None or line is None:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith((".html", ".md", ".xml", ".txt")):  # Jinja rewrites its frames to the template's file and line
+                filename, line = frame.filename, frame.lineno
+                break
+    name = filename or getattr(exc, "name", None) or "template"
+    return error(str(name), line, f"template error: {exc.message or type(exc).__name__}", "fix the template")
+
+
 class Renderer:
     """A Jinja2 environment over a theme and the default theme it overrides."""
 
@@ -191,8 +221,12 @@ class Renderer:
         return self.env.fragment_store  # type: ignore[attr-defined]
 
     def render(self, spec: PageSpec) -> bytes:
-        template = self.env.get_template(spec.template)
-        return template.render(spec.context(), page_path=spec.path).encode("utf-8")
+        """The page's bytes; a template that fails raises ThemeError, located."""
+        try:
+            template = self.env.get_template(spec.template)
+            return template.render(spec.context(), page_path=spec.path).encode("utf-8")
+        except jinja2.TemplateError as exc:
+            raise ThemeError(template_problem(exc)) from exc
 
     def static_files(self) -> dict[str, bytes]:
         """Static assets: the default theme's, overridden file by file by the chosen theme's."""

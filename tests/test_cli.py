@@ -122,3 +122,29 @@ def test_report_commands_show_problems_as_openable_paths_and_write_nothing(sampl
     assert "content/dumps/broken.json:1:" in result.stderr and "this dump was skipped" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (sample_project / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("template", "line", "message"),
+    [
+        ('{% extends "default/paper.html" %}\n{% block main %}\n{{ paper.no_such_field }}{% endblock %}\n', 3, "has no attribute 'no_such_field'"),
+        ('{% extends "default/paper.html" %}\n{% block main %}{% if %}{% endblock %}\n', 2, "template error"),
+    ],
+)
+def test_a_broken_theme_template_is_reported_where_it_is_and_the_site_is_left_as_it_was(
+    sample_project: Path, template: str, line: int, message: str
+) -> None:
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    site = sample_project / "site"
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    theme = sample_project / "themes" / "mine" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "paper.html").write_text(template, encoding="utf-8")
+    config = sample_project / "digest.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "theme: mine\n", encoding="utf-8")
+    finished = digest("build", cwd=sample_project)  # the sample's pages render in forks: the error crosses from one
+    assert finished.returncode == 1
+    assert "Traceback" not in finished.stderr
+    assert f"themes/mine/templates/paper.html:{line}: error: " in finished.stderr and message in finished.stderr
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    assert not list(sample_project.glob(".site.new-*"))  # the staged folder did not stay behind
