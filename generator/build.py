@@ -102,13 +102,19 @@ def build_model(
     timer.lap("read")
     progress("dedupe")
 
-    deduped = dedupe(entries, config.dedupe, memo)
+    taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir, memo)
+    problems.extend(taxonomy_problems)
+    worked_out = None
+    if taxonomy and not memo.carried:  # a one-off build: the second core classifies every entry's text meanwhile
+        texts = [(entry.title, entry.abstract) for entry in entries]
+        classifier = topics.classifier_for(taxonomy, memo)
+        deduped, worked_out = topics.classify_alongside(lambda: dedupe(entries, config.dedupe, memo), texts, classifier)
+    else:
+        deduped = dedupe(entries, config.dedupe, memo)
     timer.lap("dedupe")
     progress("topics")
 
-    taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir, memo)
-    problems.extend(taxonomy_problems)
-    papers = topics.classify_papers(deduped.papers, taxonomy, memo) if taxonomy else deduped.papers
+    papers = topics.classify_papers(deduped.papers, taxonomy, memo, worked_out) if taxonomy else deduped.papers
     timer.lap("topics")
 
     content_pages, page_problems = pages.load_pages(config.content_dir, config.base_path)

@@ -143,3 +143,51 @@ def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
     if failure is not None:
         raise failure
     return results
+
+
+# A task number on the queue; the queue is written whole before anyone reads it, so it must fit a
+# pipe's buffer (64 KiB on Linux, 4 KiB at least): MAX_QUEUED tasks at most.
+TASK_BYTES = 4
+MAX_QUEUED = 1000
+
+U = TypeVar("U")
+
+
+def run_queued(
+    tasks: Sequence[Callable[[], T]],
+    processes: int,
+    first: Callable[[], U] | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> tuple[U | None, list[T]]:
+    """Every task's result in task order, from `processes` processes (this one and forks) that each
+    take the next task from one queue whenever they come free, so they finish together whatever
+    each task costs. `first` runs here before this process starts taking (its result is returned
+    first): the forks start on the queue meanwhile. `on_done(task number)` is called here, for the
+    tasks done here.
+    """
+    if len(tasks) > MAX_QUEUED:
+        raise ValueError(f"at most {MAX_QUEUED} queued tasks, not {len(tasks)}")
+    readable, writable = os.pipe()
+    with os.fdopen(writable, "wb") as queue:
+        queue.write(b"".join(number.to_bytes(TASK_BYTES, "little") for number in range(len(tasks))))
+
+    def take(report: Callable[[int], None] | None) -> dict[int, T]:
+        done: dict[int, T] = {}
+        while token := os.read(readable, TASK_BYTES):  # a pipe read of a few bytes is whole: no task is split or taken twice
+            number = int.from_bytes(token, "little")
+            done[number] = tasks[number]()
+            if report:
+                report(number)
+        return done
+
+    def here() -> tuple[U | None, dict[int, T]]:
+        return (first() if first else None), take(on_done)
+
+    try:
+        finished = run_jobs([here, *([lambda: (None, take(None))] * (processes - 1))])
+    finally:
+        os.close(readable)
+    results: dict[int, T] = {}
+    for _, done in finished:
+        results.update(done)
+    return finished[0][0], [results[number] for number in range(len(tasks))]

@@ -9,7 +9,6 @@ so the result equals the serial render; the caller sorts paths anyway.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 from . import forks
@@ -20,7 +19,6 @@ from .render import PageSpec, Renderer
 # forked against 0.66 s in one process (measured: README "Benchmarks").
 PARALLEL_MIN_PAGES = 200
 PROGRESS_EVERY = 250
-TASK_BYTES = 4
 
 # Work that is not a page (exports, feeds): a function of the site model returning files.
 SideJob = Callable[[], dict[str, bytes]]
@@ -51,8 +49,6 @@ def render_serial(specs: Sequence[PageSpec], renderer: Renderer, sink: Sink, pro
 # Pages per task on the shared queue: small enough that the processes finish together, large
 # enough that taking a task (one read of a pipe) costs nothing next to rendering it.
 PAGES_PER_TASK = 32
-# The queue is written whole before anyone reads it, so it must fit a pipe's buffer (64 KiB on Linux, 4 KiB at least).
-MAX_TASKS = 1000
 
 
 def render_parallel(
@@ -81,7 +77,7 @@ def render_parallel(
                 sink.put(path, data)
                 side_paths.append(path)
         return side_paths
-    per_task = max(PAGES_PER_TASK, -(-len(specs) // MAX_TASKS))
+    per_task = max(PAGES_PER_TASK, -(-len(specs) // (forks.MAX_QUEUED - len(side_jobs))))
     runs = [range(start, min(start + per_task, len(specs))) for start in range(0, len(specs), per_task)]
     direct = sink.shared_by_forks
 
@@ -107,24 +103,12 @@ def render_parallel(
         return render
 
     tasks = [*map(side_task, side_jobs), *map(page_task, runs)]
-    readable, writable = os.pipe()
-    with os.fdopen(writable, "wb") as queue:  # every task number is queued before any process starts taking
-        queue.write(b"".join(number.to_bytes(TASK_BYTES, "little") for number in range(len(tasks))))
 
-    def take_tasks(reporting: bool) -> dict[int, object]:
-        done: dict[int, object] = {}
-        while token := os.read(readable, TASK_BYTES):  # a pipe read of a few bytes is whole: no task is split or taken twice
-            number = int.from_bytes(token, "little")
-            done[number] = tasks[number]()
-            if reporting and progress and number >= len(side_jobs):
-                progress(min(len(specs), (number - len(side_jobs) + 1) * per_task), len(specs))
-        return done
+    def report(number: int) -> None:
+        if progress and number >= len(side_jobs):
+            progress(min(len(specs), (number - len(side_jobs) + 1) * per_task), len(specs))
 
-    try:
-        finished = forks.run_jobs([lambda: take_tasks(True), *([lambda: take_tasks(False)] * (workers - 1))])
-    finally:
-        os.close(readable)
-    results = {number: result for done in finished for number, result in done.items()}
+    _, results = forks.run_queued(tasks, workers, on_done=report)
     if not direct:  # in the order a serial render puts them: pages, then the side jobs' files
         for number, run in enumerate(runs, start=len(side_jobs)):
             for index, page in zip(run, results[number], strict=True):  # type: ignore[call-overload]

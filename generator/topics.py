@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -35,6 +35,7 @@ TOPIC_KEYS = ("name", "slug", "description", "include", "title_only", "exclude")
 YAML_NULL = "tag:yaml.org,2002:null"
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Label = TypeVar("Label")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,20 +292,28 @@ class Classifier:
 _IN_OTHER = (TopicMatch(OTHER.slug, ()),)
 
 
-def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | None = None) -> tuple[Paper, ...]:
+def classifier_for(taxonomy: Taxonomy, memo: Memo) -> Classifier:
+    return memo.table("topics-classifier").get(taxonomy, Classifier)  # type: ignore[no-any-return]
+
+
+Classified = dict[tuple[str, str], tuple[TopicMatch, ...]]
+
+
+def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | None = None, worked_out: Classified | None = None) -> tuple[Paper, ...]:
     """The same papers with their topics set; ids, titles and everything else untouched.
 
     With a memo kept across builds, the compiled taxonomy (and the words it has learned) is
     reused while the taxonomy is unchanged, and a paper whose title and abstract are unchanged
-    is not classified again.
+    is not classified again. `worked_out`: topics already found for some texts (classify_alongside).
     """
     memo = memo if memo is not None else Memo()
-    classifier: Classifier = memo.table("topics-classifier").get(taxonomy, Classifier)
+    classifier = classifier_for(taxonomy, memo)
     classified = memo.table("topics", taxonomy)
 
     with_topics = memo.table("topics-paper", taxonomy)
 
-    worked_out = {} if memo.carried else classify_on_every_core(classifier, papers)
+    if worked_out is None:
+        worked_out = {} if memo.carried else classify_on_every_core(classifier, papers)
 
     def classify(text: tuple[str, str]) -> tuple[TopicMatch, ...]:
         found = worked_out.get(text)
@@ -340,6 +349,26 @@ def classify_on_every_core(classifier: Classifier, papers: Sequence[Paper]) -> d
     shares = [texts[share::workers] for share in range(workers)]
     found = forks.run_jobs([lambda share=share: [classifier.classify(*text) for text in share] for share in shares])
     return {text: matches for share, results in zip(shares, found, strict=True) for text, matches in zip(share, results, strict=True)}
+
+
+TEXTS_PER_TASK = 64
+
+
+def classify_alongside(work: Callable[[], T], texts: Sequence[tuple[str, str]], classifier: Classifier) -> tuple[T, Classified | None]:
+    """work() here while forked processes classify `texts`: (its result, the texts' topics), or
+    (its result, None) when forking would not pay. The texts are tasks on one queue: the forks
+    take from it at once, this process once work() is done, so all finish together. The build
+    runs the dedupe this way, classifying every distinct entry text meanwhile: a paper's title and
+    abstract are nearly always one entry's, so the topics are ready when the papers are.
+    """
+    distinct = list(dict.fromkeys(texts))
+    processes = forks.usable_cores()
+    if not forks.can_fork() or processes < 2 or len(distinct) < PARALLEL_MIN_PAPERS or forks.forks_that_fit(processes - 1) < processes - 1:
+        return work(), None
+    per_task = max(TEXTS_PER_TASK, -(-len(distinct) // forks.MAX_QUEUED))
+    runs = [distinct[start : start + per_task] for start in range(0, len(distinct), per_task)]
+    result, found = forks.run_queued([lambda run=run: [classifier.classify(*text) for text in run] for run in runs], processes, first=work)
+    return result, {text: matches for run, matched in zip(runs, found, strict=True) for text, matches in zip(run, matched, strict=True)}  # type: ignore[misc]
 
 
 def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[str, tuple[Paper, ...]]:

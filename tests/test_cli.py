@@ -131,9 +131,7 @@ def test_report_commands_show_problems_as_openable_paths_and_write_nothing(sampl
         ('{% extends "default/paper.html" %}\n{% block main %}{% if %}{% endblock %}\n', 2, "template error"),
     ],
 )
-def test_a_broken_theme_template_is_reported_where_it_is_and_the_site_is_left_as_it_was(
-    sample_project: Path, template: str, line: int, message: str
-) -> None:
+def test_a_broken_theme_template_is_reported_where_it_is_and_the_site_is_left_as_it_was(sample_project: Path, template: str, line: int, message: str) -> None:
     assert digest("build", "--quiet", cwd=sample_project).returncode == 0
     site = sample_project / "site"
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}

@@ -98,3 +98,36 @@ def test_digest_build_written_by_its_render_workers_is_the_site_built_in_memory(
         assert finished.returncode == 0, (attempt, finished.stderr)
         assert tree(corpus_project / "site") == in_memory, attempt
     assert (corpus_project / ".site.spare").is_dir()
+
+
+def test_queued_tasks_are_each_done_once_and_come_back_in_order() -> None:
+    here: list[int] = []
+    first, results = forks.run_queued([lambda n=n: (n, os.getpid()) for n in range(40)], 2, first=lambda: os.getpid(), on_done=here.append)
+    assert first == os.getpid()
+    assert [n for n, _ in results] == list(range(40))
+    assert sorted(here) == [n for n, pid in results if pid == os.getpid()]  # on_done hears of the tasks done here only
+    assert len({pid for _, pid in results}) <= 2
+
+
+def test_the_model_classified_while_deduping_has_the_topics_of_one_process(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import topics
+    from generator.build import build_model
+    from generator.config import load_config
+    from generator.memo import Memo
+
+    config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
+    serial = build_model(config, memo=Memo(carried=True))  # a preview session's memo: dedupe, then classify, here
+    worked_out: list[object] = []
+    real = topics.classify_alongside
+
+    def spying(work, texts, classifier):  # type: ignore[no-untyped-def]
+        result, found = real(work, texts, classifier)
+        worked_out.append(found)
+        return result, found
+
+    monkeypatch.setattr(forks, "usable_cores", lambda: 2)
+    monkeypatch.setattr(topics, "classify_alongside", spying)
+    alongside = build_model(config)
+    assert len(worked_out) == 1 and isinstance(worked_out[0], dict) and len(worked_out[0]) == 2202  # classified in the queue, every entry text
+    assert alongside.site.papers == serial.site.papers  # ids, merges and topics alike
+    assert [p.topics for p in alongside.site.papers] == [p.topics for p in serial.site.papers]
