@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import export, feeds, ingest, pages, parallel_render, search, sitemap, topics
+from . import ingest, pages, topics
 from .assemble import assemble
 from .config import Config
 from .dedupe import dedupe
@@ -18,7 +19,9 @@ from .model import ContentPage, Entry, Site
 from .output import MemorySink, Sink
 from .problems import Problem, Severity
 from .progress import Progress, no_progress
-from .render import Renderer, SiteInfo, plan_pages, theme_dirs
+
+if TYPE_CHECKING:
+    from .render import Renderer, SiteInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,15 @@ class Timer:
         self._last = now
 
 
+def prepare_rendering() -> None:
+    """Import what rendering needs (Jinja2, markdown-it, the exports and feeds: a tenth of a second), done
+    by this process while forked readers start on the dumps, rather than before any work begins."""
+    from . import export, feeds, parallel_render, search, sitemap  # noqa: F401
+
+
 def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> SiteInfo:
+    from .render import SiteInfo
+
     in_menu = sorted((page.nav, page.slug, page.title) for page in content_pages if page.nav is not None)
     nav = (("Topics", "topics/"), ("Archive", "archive/"), ("Search", "search/"), *((title, slug + "/") for _, slug, title in in_menu))
     return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author, nav=nav)
@@ -75,11 +86,13 @@ class ModelResult:
     fatal: bool  # an input the whole site depends on (topics.yaml, a content page in every menu) is broken
 
 
-def read_entries(config: Config, cache: ingest.ParseCache | None = None) -> tuple[int, list[Entry], list[Problem]]:
+def read_entries(
+    config: Config, cache: ingest.ParseCache | None = None, meanwhile: Callable[[], object] | None = None
+) -> tuple[int, list[Entry], list[Problem]]:
     """(dumps found, entries of every dump without errors, problems): a dump with an error adds none of its entries."""
     dumps, problems = ingest.discover(config.content_dir)
     entries: list[Entry] = []
-    for result in ingest.read_dumps(dumps, config.year, cache):
+    for result in ingest.read_dumps(dumps, config.year, cache, meanwhile):
         problems.extend(result.problems)
         if not any(p.severity is Severity.ERROR for p in result.problems):
             entries.extend(result.entries)
@@ -92,12 +105,16 @@ def build_model(
     progress: Progress = no_progress,
     memo: Memo | None = None,
     timer: Timer | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> ModelResult:
-    """Read every dump, dedupe, classify and assemble the site model; problems are returned, never raised."""
+    """Read every dump, dedupe, classify and assemble the site model; problems are returned, never raised.
+
+    `meanwhile` runs here while forked readers read (when the dumps are many enough for that).
+    """
     memo = memo if memo is not None else Memo()
     timer = timer or Timer()
     progress("read")
-    dumps, entries, found_problems = read_entries(config, cache)
+    dumps, entries, found_problems = read_entries(config, cache, meanwhile)
     problems = list(found_problems)
     timer.lap("read")
     progress("dedupe")
@@ -130,7 +147,7 @@ def build_site(
     project_root: Path,
     cache: ingest.ParseCache | None = None,
     progress: Progress = no_progress,
-    make_renderer: Callable[[list[Path], SiteInfo], Renderer] = Renderer,
+    make_renderer: Callable[[list[Path], SiteInfo], Renderer] | None = None,
     memo: Memo | None = None,
 ) -> BuildResult:
     """Run the whole pipeline over the content folder and return every output file as bytes.
@@ -142,7 +159,7 @@ def build_site(
     with cycle_collector_paused():
         memo = memo if memo is not None else Memo()
         timer = Timer()
-        model = build_model(config, cache, progress, memo, timer)
+        model = build_model(config, cache, progress, memo, timer, meanwhile=prepare_rendering)
         memory = MemorySink()
         result = render_site(model, config, project_root, memory, progress, make_renderer, memo, timer)
         return dataclasses.replace(result, files=dict(sorted(memory.files.items())))
@@ -154,11 +171,15 @@ def render_site(
     project_root: Path,
     sink: Sink,
     progress: Progress = no_progress,
-    make_renderer: Callable[[list[Path], SiteInfo], Renderer] = Renderer,
+    make_renderer: Callable[[list[Path], SiteInfo], Renderer] | None = None,
     memo: Memo | None = None,
     timer: Timer | None = None,
 ) -> BuildResult:
     """Render the model's every page, export and feed into `sink` (memory, or the folder that becomes the site)."""
+    from . import export, feeds, parallel_render, search, sitemap
+    from .render import Renderer, plan_pages, theme_dirs
+
+    make_renderer = make_renderer or Renderer
     memo = memo if memo is not None else Memo()
     timer = timer or Timer()
     site_model, content_pages = model.site, model.site.pages

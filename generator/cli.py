@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, ingest, output, topics
-from .build import Timer, build_model, read_entries, render_site
+from .build import Timer, build_model, prepare_rendering, read_entries, render_site
 from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
 from .heap import cycle_collector_paused
-from .problems import Problem, Severity, UserError, as_seen_from
+from .problems import Problem, Severity, ThemeError, UserError, as_seen_from
 from .progress import build_progress
-from .render import ThemeError
 
 if TYPE_CHECKING:
     from .incremental import RebuildSession
@@ -149,7 +148,7 @@ def command_build(args: argparse.Namespace) -> int:
     timer = Timer()
     with cycle_collector_paused():
         with build_progress(args.quiet) as progress:
-            model = build_model(config, progress=progress, timer=timer)
+            model = build_model(config, progress=progress, timer=timer, meanwhile=prepare_rendering)
         if build_failed(model.problems, model.fatal, model.entries, args.strict):
             report(model.problems, args.quiet, config.content_dir)
             print("digest: build failed; the output folder was left as it was", file=sys.stderr)

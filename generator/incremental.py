@@ -30,8 +30,8 @@ from . import heap, ingest, output
 from .build import BuildResult, build_site
 from .config import Config
 from .memo import Memo
-from .problems import Problem, Severity, UserError, error
-from .render import PageSpec, Renderer, SiteInfo, ThemeError, template_problem
+from .problems import Problem, Severity, ThemeError, UserError, error
+from .render import PageSpec, Renderer, SiteInfo, template_problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -123,35 +123,25 @@ def _read_each(dumps: Sequence[DumpFile], default_year: int | None, cache: Parse
     return results
 
 
-def reader_shares(sizes: Sequence[int], shares: int) -> list[list[int]]:
-    """Dump numbers dealt to `shares` readers, largest dump first to the least loaded, so each reads about as many bytes."""
-    loads = [(0, share) for share in range(shares)]
-    dealt: list[list[int]] = [[] for _ in range(shares)]
-    for number in sorted(range(len(sizes)), key=lambda n: (-sizes[n], n)):
-        load, share = min(loads)
-        loads[share] = (load + sizes[number], share)
-        dealt[share].append(number)
-    return [sorted(numbers) for numbers in dealt]
-
-
-def read_dumps(dumps: list[DumpFile], default_year: int | None, cache: ParseCache | None = None) -> list[ParseResult]:
-    """Each dump parsed, in order. A one-off build of many megabytes reads on every core.
+def read_dumps(
+    dumps: list[DumpFile], default_year: int | None, cache: ParseCache | None = None, meanwhile: Callable[[], object] | None = None
+) -> list[ParseResult]:
+    """Each dump parsed, in order. A one-off build of many megabytes reads on every core: runs of
+    dumps are tasks on one queue that forked readers take from at once, and this process once
+    `meanwhile` (if given) is done. A build reading in one process does not run `meanwhile`.
 
     A cache kept between builds (the live preview's) reads here: it must remember every dump it parsed.
     """
     if cache is not None:
         return _read_each(dumps, default_year, cache)
-    sizes = [_size_of(dump) for dump in dumps]
-    readers = min(forks.usable_cores(), max(1, sum(sizes) // PARALLEL_READ_BYTES)) if forks.can_fork() else 1
+    total = sum(_size_of(dump) for dump in dumps)
+    readers = min(forks.usable_cores(), max(1, total // PARALLEL_READ_BYTES)) if forks.can_fork() else 1
     if readers <= 1:
         return _read_each(dumps, default_year, ParseCache())
-    shares = reader_shares(sizes, readers)
-    jobs = [partial(_read_each, [dumps[n] for n in share], default_year, ParseCache()) for share in shares]
-    results: list[ParseResult | None] = [None] * len(dumps)
-    for share, share_results in zip(shares, forks.run_jobs(jobs), strict=True):
-        for number, result in zip(share, share_results, strict=True):
-            results[number] = result
-    return results  # type: ignore[return-value]
+    per_task = max(1, -(-len(dumps) // forks.MAX_QUEUED))
+    runs = [dumps[start : start + per_task] for start in range(0, len(dumps), per_task)]
+    _, read = forks.run_queued([partial(_read_each, run, default_year, ParseCache()) for run in runs], readers, first=meanwhile)
+    return [result for results in read for result in results]
 
 
 def _size_of(dump: DumpFile) -> int:

@@ -9,6 +9,10 @@ far more than comparing them (up to a millisecond a file on some disks), so
 after the first build a site is written at the cost of what changed.
 An incremental sync writes only files whose bytes changed and removes files
 that are no longer produced.
+
+A build puts its files into a sink: MemorySink (tests, the live preview), or
+StagedSite, the staged folder itself, which every rendering process writes
+into as it goes.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""Render a large site's pages on every core, byte for byte what a serial render gives.
+"""Render a site's pages on every core, byte for byte what a serial render gives.
 
 Worker processes are forked (forks.py), so they inherit the renderer (Jinja2
-environment, loaded templates) and the page specs without pickling either; each
-renders every n-th page and sends back only bytes. A page's bytes depend only on
-its spec and the templates, never on which process rendered it or in what order,
-so the result equals the serial render; the caller sorts paths anyway.
+environment, loaded templates) and the page specs without pickling either; they
+take runs of pages (and the exports and feeds) from one queue, and put what they
+render into the output sink themselves when it is a folder, else send the bytes
+back. A page's bytes depend only on its spec and the templates, never on which
+process rendered it or in what order, so the result equals the serial render.
 """
 
 from __future__ import annotations

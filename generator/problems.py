@@ -65,3 +65,15 @@ class UserError(Exception):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         self.exit_code = exit_code
         super().__init__("; ".join(p.format() for p in self.problems))
+
+
+class ThemeError(Exception):
+    """A template failed: where and why as a Problem, worked out in the process that rendered the
+    page (a forked renderer's traceback stays in the fork; this crosses the pipe whole)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[ThemeError], tuple[Problem]]:
+        return ThemeError, (self.problem,)

@@ -27,7 +27,7 @@ from .dedupe_report import merge_groups, rule_counts
 from .fragments import FragmentCacheExtension, FragmentStore
 from .memo import Memo
 from .model import Day, Paper, Site, Topic
-from .problems import Problem, error
+from .problems import Problem, ThemeError, error
 from .topics import papers_by_topic
 
 PACKAGE_THEMES = Path(__file__).parent / "themes"
@@ -140,18 +140,6 @@ def _unfoldable(helper: Callable[..., str]) -> Callable[..., str]:
         return helper(*args)
 
     return as_filter
-
-
-class ThemeError(Exception):
-    """A template failed: where and why as a Problem, worked out in the process that rendered the
-    page (a forked renderer's traceback stays in the fork; this crosses the pipe whole)."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.format())
-        self.problem = problem
-
-    def __reduce__(self) -> tuple[type[ThemeError], tuple[Problem]]:
-        return ThemeError, (self.problem,)
 
 
 def template_problem(exc: jinja2.TemplateError) -> Problem:

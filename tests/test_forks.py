@@ -36,14 +36,6 @@ def test_a_child_that_dies_without_a_word_is_an_error_not_a_hang() -> None:
         forks.run_jobs([lambda: 1, lambda: os._exit(3)])
 
 
-def test_readers_share_the_bytes_evenly_and_every_dump_is_read_once() -> None:
-    sizes = [900, 100, 400, 400, 300, 50, 50]
-    shares = ingest.reader_shares(sizes, 2)
-    assert sorted(n for share in shares for n in share) == list(range(len(sizes)))
-    loads = [sum(sizes[n] for n in share) for share in shares]
-    assert loads == [1100, 1100]  # largest first to the lighter share: 900+100+50+50 and 400+400+300
-
-
 def test_reading_the_corpus_on_two_cores_gives_what_one_reader_gives(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dumps, _ = ingest.discover(corpus_project / "content")
     assert len(dumps) == 157
@@ -52,8 +44,10 @@ def test_reading_the_corpus_on_two_cores_gives_what_one_reader_gives(corpus_proj
     real_run_jobs = forks.run_jobs
     monkeypatch.setattr(forks, "usable_cores", lambda: 2)
     monkeypatch.setattr(forks, "run_jobs", lambda jobs: forked.append(len(jobs)) or real_run_jobs(jobs))
-    parallel = ingest.read_dumps(dumps, None)
+    imported: list[int] = []
+    parallel = ingest.read_dumps(dumps, None, meanwhile=lambda: imported.append(os.getpid()))
     assert forked == [2]
+    assert imported == [os.getpid()]  # `meanwhile` ran here, while the fork read
     assert parallel == serial
     assert [e.source for r in parallel for e in r.entries] == [e.source for r in serial for e in r.entries]
 
