@@ -1,4 +1,7 @@
-"""The pipeline: ingest -> dedupe -> topics -> assemble (build_model) -> render (build_site). Returns files, writes nothing."""
+"""The pipeline: ingest -> dedupe -> topics -> assemble (build_model) -> render into a sink (render_site).
+
+build_site renders into memory and returns the files; `digest build` renders into the staged output folder.
+"""
 
 from __future__ import annotations
 

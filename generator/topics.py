@@ -312,8 +312,7 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
 
     with_topics = memo.table("topics-paper", taxonomy)
 
-    if worked_out is None:
-        worked_out = {} if memo.carried else classify_on_every_core(classifier, papers)
+    worked_out = worked_out or {}
 
     def classify(text: tuple[str, str]) -> tuple[TopicMatch, ...]:
         found = worked_out.get(text)
@@ -332,23 +331,8 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
     return tuple(classified_paper(paper) for paper in papers)
 
 
-# Below this many papers a second process costs more than it saves (measured: bench/).
-PARALLEL_MIN_PAPERS = 1500
-
-
-def classify_on_every_core(classifier: Classifier, papers: Sequence[Paper]) -> dict[tuple[str, str], tuple[TopicMatch, ...]]:
-    """The topics of each distinct (title, abstract), worked out in one process per core; {} when that would not pay.
-
-    Only for a build whose memo is not carried: what the classifier learns in a fork
-    (the words it has seen) is lost, which a preview session's next build would miss.
-    """
-    texts = list(dict.fromkeys((paper.title, paper.abstract) for paper in papers))
-    workers = min(forks.usable_cores(), len(texts) // (PARALLEL_MIN_PAPERS // 2)) if forks.can_fork() else 1
-    if workers <= 1:
-        return {}
-    shares = [texts[share::workers] for share in range(workers)]
-    found = forks.run_jobs([lambda share=share: [classifier.classify(*text) for text in share] for share in shares])
-    return {text: matches for share, results in zip(shares, found, strict=True) for text, matches in zip(share, results, strict=True)}
+# Below this many texts forking to classify them costs more than it saves (the sample has 338 papers).
+PARALLEL_MIN_TEXTS = 1500
 
 
 TEXTS_PER_TASK = 64
@@ -363,7 +347,7 @@ def classify_alongside(work: Callable[[], T], texts: Sequence[tuple[str, str]], 
     """
     distinct = list(dict.fromkeys(texts))
     processes = forks.usable_cores()
-    if not forks.can_fork() or processes < 2 or len(distinct) < PARALLEL_MIN_PAPERS or forks.forks_that_fit(processes - 1) < processes - 1:
+    if not forks.can_fork() or processes < 2 or len(distinct) < PARALLEL_MIN_TEXTS or forks.forks_that_fit(processes - 1) < processes - 1:
         return work(), None
     per_task = max(TEXTS_PER_TASK, -(-len(distinct) // forks.MAX_QUEUED))
     runs = [distinct[start : start + per_task] for start in range(0, len(distinct), per_task)]

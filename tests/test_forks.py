@@ -52,27 +52,6 @@ def test_reading_the_corpus_on_two_cores_gives_what_one_reader_gives(corpus_proj
     assert [e.source for r in parallel for e in r.entries] == [e.source for r in serial for e in r.entries]
 
 
-def test_classifying_on_two_cores_gives_the_topics_one_process_gives(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import topics
-    from generator.build import read_entries
-    from generator.config import load_config
-    from generator.dedupe import dedupe
-    from generator.memo import Memo
-
-    config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
-    _, entries, _ = read_entries(config)
-    papers = dedupe(entries, config.dedupe).papers
-    taxonomy, _ = topics.load_taxonomy(config.content_dir, Memo())
-    assert taxonomy is not None
-    serial = topics.classify_papers(papers, taxonomy, Memo(carried=True))  # a preview session's memo: classified here
-    monkeypatch.setattr(forks, "usable_cores", lambda: 2)
-    worked_out = topics.classify_on_every_core(topics.Classifier(taxonomy), papers)
-    assert len(worked_out) == len(papers)  # it did fork: every text was classified in a share
-    parallel = topics.classify_papers(papers, taxonomy, Memo())
-    assert [p.topics for p in parallel] == [p.topics for p in serial]
-    assert sum(1 for p in serial if p.topics[0].slug != topics.OTHER.slug) > len(papers) // 2  # a real classification, not all Other
-
-
 def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".paper-digest"}
 
