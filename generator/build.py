@@ -209,6 +209,7 @@ def render_site(
         sink.put(path, data)
         paths.append(path)
     timer.lap("render")
+    made = tuple(sorted(set(paths)))
 
     stats = BuildStats(
         dumps=model.dumps,
@@ -216,7 +217,7 @@ def render_site(
         papers=len(site_model.papers),
         days=len(site_model.days),
         candidate_pairs=model.candidate_pairs,
-        files=len(set(paths)),
+        files=len(made),
         seconds=timer.seconds,
     )
-    return BuildResult({}, model.problems, stats, site_model, fatal=model.fatal, paths=tuple(sorted(set(paths))))
+    return BuildResult({}, model.problems, stats, site_model, fatal=model.fatal, paths=made)

@@ -109,7 +109,8 @@ class ParseCache:
         self._used = set()
 
 
-# Below this many bytes of dumps, forking a second reader costs more than it saves (measured: bench/).
+# Below this many bytes of dumps a second reader is not worth a fork (a threshold chosen, not measured:
+# the sample's 0.7 MB read in 0.02 s; the corpus's 11 MB in 0.28-0.37 s alone, 0.19-0.25 s on two cores).
 PARALLEL_READ_BYTES = 4_000_000
 
 
