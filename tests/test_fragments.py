@@ -75,3 +75,30 @@ def test_templates_compiled_under_other_code_are_not_reused(tmp_path: Path) -> N
     info = SiteInfo(title="T", description="", base_url="https://example.org/repo/", author="", nav=())
     elsewhere = Renderer(theme_dirs("t", tmp_path), info)  # the same template, compiled and cached above
     assert elsewhere.render(PageSpec("page.html", "page.html", ())) == b"<i>/repo/archive/</i>"  # never folded into the code
+
+
+OUTPUTS = (
+    "{{ v }}|{{ v ~ '&' }}|{{ v | upper }}|{% set x %}<{{ v }}>{% endset %}{{ x }}|{{ m(v) }}|"
+    "{% cache v %}{{ v }}{% endcache %}|{{ v | safe }}|{{ n }}|{{ markup }}"
+)
+MACRO = "{% macro m(value) %}[{{ value }}]{% endmacro %}"
+
+
+def test_output_escaping_is_markupsafes(tmp_path: Path) -> None:
+    """Our templates write `{{ ... }}` through a faster escape than Jinja's: every kind of value,
+    in every place a template outputs one, gives what plain Jinja2 with autoescape gives."""
+    import jinja2
+    import markupsafe
+
+    from generator.fragments import FragmentCacheExtension
+
+    text = MACRO + OUTPUTS
+    renderer = renderer_with(tmp_path, "page.html", text)
+    plain = jinja2.Environment(autoescape=True, extensions=[FragmentCacheExtension]).from_string(text)
+    for value in ("<b>\"Tom\" & 'Jerry'</b>", "plain", "", "é ü 😀 &amp;", 42, 3.5, markupsafe.Markup("<i>kept</i>")):
+        values = {"v": value, "n": 7, "markup": markupsafe.Markup("<br>")}
+        ours = renderer.render(PageSpec("page.html", "page.html", tuple(values.items()))).decode("utf-8")
+        assert ours == plain.render(values), value
+    assert "&lt;b&gt;&#34;Tom&#34; &amp; &#39;Jerry&#39;&lt;/b&gt;" in renderer.render(
+        PageSpec("page.html", "page.html", (("v", "<b>\"Tom\" & 'Jerry'</b>"), ("n", 0), ("markup", "")))
+    ).decode("utf-8")
