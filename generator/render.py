@@ -292,12 +292,24 @@ def days_by_month(site: Site) -> tuple[tuple[dt.date, tuple[Day, ...]], ...]:
     return tuple((month, tuple(days)) for month, days in months.items())
 
 
-def topic_days(papers: Sequence[Paper], slug: str) -> tuple[tuple[dt.date, tuple[tuple[Paper, tuple[str, ...]], ...]], ...]:
-    """A topic's papers grouped by the day they were first seen, newest day first, each with the phrases that put it there."""
-    groups: dict[dt.date, list[tuple[Paper, tuple[str, ...]]]] = {}
+def with_phrases(papers: Sequence[Paper], slug: str) -> list[tuple[Paper, tuple[str, ...]]]:
+    """Each of a topic's papers with the phrases that put it there."""
+    found = []
     for paper in papers:
-        phrases = next((match.phrases for match in paper.topics if match.slug == slug), ())
-        groups.setdefault(paper.first_seen, []).append((paper, phrases))
+        for match in paper.topics:
+            if match.slug == slug:
+                found.append((paper, match.phrases))
+                break
+        else:
+            found.append((paper, ()))
+    return found
+
+
+def days_of(entries: Sequence[tuple[Paper, tuple[str, ...]]]) -> tuple[tuple[dt.date, tuple[tuple[Paper, tuple[str, ...]], ...]], ...]:
+    """A topic's (paper, phrases) grouped by the day each paper was first seen, newest day first."""
+    groups: dict[dt.date, list[tuple[Paper, tuple[str, ...]]]] = {}
+    for entry in entries:
+        groups.setdefault(entry[0].first_seen, []).append(entry)
     return tuple((date, tuple(groups[date])) for date in sorted(groups, reverse=True))
 
 
@@ -313,18 +325,19 @@ def plan_topic_pages(site: Site, page_size: int, memo: Memo | None = None) -> It
 
 def plan_one_topic(key: tuple[Topic, tuple[Paper, ...]], page_size: int) -> tuple[PageSpec, ...]:
     topic, papers = key
-    chunks = [papers[start : start + page_size] for start in range(0, len(papers), page_size)] or [()]
+    entries = with_phrases(papers, topic.slug)
+    chunks = [entries[start : start + page_size] for start in range(0, len(entries), page_size)] or [[]]
     specs = []
     for number, chunk in enumerate(chunks, start=1):
         values = (
             ("topic", topic),
-            ("days", topic_days(chunk, topic.slug)),
+            ("days", days_of(chunk)),
             ("total", len(papers)),
             ("page", number),
             ("pages", len(chunks)),
         )
         specs.append(PageSpec(urls.file_for(urls.topic_dir(topic.slug, number)), "topic.html", values))
-    whole = (("topic", topic), ("days", topic_days(papers, topic.slug)), ("total", len(papers)))
+    whole = (("topic", topic), ("days", days_of(entries)), ("total", len(papers)))
     specs.append(PageSpec(urls.topic_markdown(topic.slug), "topic.md", whole))
     return tuple(specs)
 
