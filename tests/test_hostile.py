@@ -50,7 +50,7 @@ TOPICS_YAML = """\
 topics:
   - name: "../../etc/passwd <script>alert(9)</script>"
     description: "<img src=x onerror=alert(10)> {{ 7*7 }}"
-    include: [scripted, passwd, traversal]
+    include: [scripted, passwd, traversal, "<img src=x onerror=alert(2)>"]  # a phrase the mirrors show: escaped or an image
   - name: "{{ 7*7 }} {% include 'base.html' %}"
     include: [template, injection]
 """

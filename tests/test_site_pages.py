@@ -185,3 +185,32 @@ def test_the_pages_workflow_builds_at_the_pages_url_and_deploys_site() -> None:
     assert next(step for step in build_steps if step.get("uses", "").startswith("actions/upload-pages-artifact"))["with"]["path"] == "site/"
     assert workflow["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+
+
+CARD = re.compile(r'<li class="paper">\s*<h3 class="paper-title"><a href="/repo/papers/([^/"]+)/">(.*?)</li>\s*(?=<li class="paper">|</ol>)', re.S)
+CHIP = re.compile(r'<li><a href="/repo/topics/([^/"]+)/">')
+
+
+def test_each_card_on_a_topic_page_shows_its_own_papers_topics(site: Path) -> None:
+    """The cards' topic chips are rendered once per paper and reused across topics: each card shows its own."""
+    topics_of = {paper["id"]: paper["topics"] for paper in json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]}
+    cards = 0
+    for page in sorted((site / "topics").glob("**/index.html")):
+        for paper_id, body in CARD.findall(page.read_text(encoding="utf-8")):
+            assert CHIP.findall(body) == topics_of[paper_id], (page, paper_id)
+            cards += 1
+    assert cards > len(topics_of)  # papers in several topics are on several pages
+
+
+def test_a_day_page_shows_its_date_in_each_of_its_formats(site: Path) -> None:
+    """strftime is remembered per date and pattern: one date in three formats on one page stays three formats."""
+    import datetime as dt
+
+    days = sorted(p for p in (site / "days").iterdir() if p.is_dir())
+    assert days
+    for folder in days:
+        date = dt.date.fromisoformat(folder.name)
+        page = (folder / "index.html").read_text(encoding="utf-8")
+        assert f"<title>{date.day} {date:%B %Y} · " in page
+        assert f"› {date:%B %Y}</nav>" in page
+        assert f'<h1><time datetime="{date.isoformat()}">{date:%A} {date.day} {date:%B %Y}</time></h1>' in page
