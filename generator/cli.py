@@ -146,16 +146,26 @@ def command_build(args: argparse.Namespace) -> int:
     root = project_root_of(args)
     refuse_unsafe_output(config, args, root)
     timer = Timer()
-    with cycle_collector_paused():
+    with cycle_collector_paused(), contextlib.ExitStack() as staging:
+        early: list[output.StagedSite] = []
+
+        def while_reading() -> None:
+            # What would otherwise wait for the model, done while forked readers read: importing the
+            # renderers, and staging the output folder (listing the spare's files is a scan of every folder).
+            prepare_rendering()
+            with contextlib.suppress(OSError):  # reported below, where the site is written, as it always was
+                early.append(staging.enter_context(output.StagedSite(config.output_dir)))
+
         with build_progress(args.quiet) as progress:
-            model = build_model(config, progress=progress, timer=timer, meanwhile=prepare_rendering)
+            model = build_model(config, progress=progress, timer=timer, meanwhile=while_reading)
         if build_failed(model.problems, model.fatal, model.entries, args.strict):
             report(model.problems, args.quiet, config.content_dir)
             print("digest: build failed; the output folder was left as it was", file=sys.stderr)
-            return EXIT_FAILED
+            return EXIT_FAILED  # leaving `staging` gives a staged spare back, untouched
         # Pages are written as they are rendered, into the folder that replaces the output at the end.
         try:
-            with build_progress(args.quiet) as progress, output.StagedSite(config.output_dir) as staged:
+            with build_progress(args.quiet) as progress:
+                staged = early[0] if early else staging.enter_context(output.StagedSite(config.output_dir))
                 result = render_site(model, config, root, staged, progress, timer=timer)
                 progress("write")
                 staged.commit(result.paths)

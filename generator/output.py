@@ -243,6 +243,7 @@ class StagedSite:
         self.output.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_staging(self.output)
         spare = _claim_spare(self.output) if self.output.is_dir() else None
+        self._fresh = spare is None
         self.folder = spare or Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(self.output, 'new')}{os.getpid()}-", dir=self.output.parent))
         (self.folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
         self.present = _files_in(self.folder)
@@ -258,7 +259,11 @@ class StagedSite:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.folder.exists():  # not committed
+        if not self.folder.exists():  # committed
+            return
+        if self._fresh and os.listdir(self.folder) == [MARKER]:  # made for a build that wrote nothing: no spare to keep
+            shutil.rmtree(self.folder)
+        else:
             _keep_as_spare(self.folder, self.output)
 
     def put(self, path: str, data: bytes) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from generator.output import MARKER, MARKER_TEXT, STOP_AFTER_ENV, clean_stale_staging
 
 
@@ -188,3 +190,60 @@ def test_a_site_caught_between_the_two_renames_is_put_back(tmp_path: Path) -> No
     clean_stale_staging(output)
     assert (output / "index.html").read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.fixture
+def reading_in_forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`digest build` in this process, reading the sample's dumps in forks as it reads a large site's (so the
+    output is staged while they read); returns the order in which staging and the model's next step began."""
+    from generator import build, forks, ingest, output
+
+    monkeypatch.setattr(ingest, "PARALLEL_READ_BYTES", 1)
+    monkeypatch.setattr(forks, "usable_cores", lambda: 2)
+    steps: list[str] = []
+    staged_init, load_taxonomy = output.StagedSite.__init__, build.topics.load_taxonomy
+
+    def staging(self: output.StagedSite, folder: Path) -> None:
+        steps.append("staged")
+        staged_init(self, folder)
+
+    def taxonomy(*args: object) -> object:
+        steps.append("model")
+        return load_taxonomy(*args)
+
+    monkeypatch.setattr(output.StagedSite, "__init__", staging)
+    monkeypatch.setattr(build.topics, "load_taxonomy", taxonomy)
+    return steps
+
+
+def build_here(project: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    from generator.cli import main
+
+    monkeypatch.chdir(project)
+    return main(["build", "--quiet"])
+
+
+def test_a_build_that_fails_after_staging_gives_the_spare_back_untouched(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, reading_in_forks: list[str]
+) -> None:
+    for _ in range(2):  # a first build and a rebuild: the replaced site becomes the spare
+        assert build_here(sample_project, monkeypatch) == 0
+    assert reading_in_forks == ["staged", "model"] * 2  # the output was staged while the dumps were read
+    before = snapshot(sample_project, skip=sample_project / "content")
+    assert (sample_project / ".site.spare" / MARKER).is_file()
+    (sample_project / "content" / "topics.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
+
+    assert build_here(sample_project, monkeypatch) == 1
+    assert reading_in_forks[-2:] == ["staged", "model"]  # the spare was claimed before the build failed
+    assert snapshot(sample_project, skip=sample_project / "content") == before  # site and spare as they were, nothing new beside them
+
+
+def test_a_first_build_that_fails_after_staging_leaves_nothing_beside_the_output(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, reading_in_forks: list[str]
+) -> None:
+    (sample_project / "content" / "topics.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
+    before = sorted(path.name for path in sample_project.iterdir())
+
+    assert build_here(sample_project, monkeypatch) == 1
+    assert reading_in_forks == ["staged", "model"]
+    assert sorted(path.name for path in sample_project.iterdir()) == before  # no site, no spare, no staging folder
