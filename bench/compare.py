@@ -83,6 +83,7 @@ class Timing:
     name: str
     runs: tuple[float, ...]  # wall seconds
     cpu: tuple[float, ...]  # user + system seconds of the process and its children: what load on the machine inflates least
+    system: tuple[float, ...]  # the system part: the kernel's, mostly creating, comparing and removing files
     files: int  # files in the output after the last run
 
     @property
@@ -93,10 +94,15 @@ class Timing:
     def best_cpu(self) -> float:
         return min(self.cpu)
 
+    @property
+    def best_system(self) -> float:
+        return min(self.system)
 
-def children_cpu_seconds() -> float:
+
+def children_cpu_seconds() -> tuple[float, float]:
+    """(user + system, system) seconds of the children waited for so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime, usage.ru_stime
 
 
 def extract_corpus(target: Path) -> Path:
@@ -205,29 +211,38 @@ FIRST_BUILD = "first build: the output folder removed before every run"
 REBUILD = "rebuild: the output folder as the previous run left it, as a user's next build finds it"
 
 
-def time_contender(contender: Contender, repeats: int, scenario: str = FIRST_BUILD) -> Timing:
-    """Best of `repeats` wall-clock runs, after one untimed run (bytecode and file caches warm, as for anyone's second build).
+def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str = FIRST_BUILD) -> list[Timing]:
+    """Each contender's best of `repeats` runs, after one untimed run each (bytecode and file caches warm, as
+    for anyone's second build). The contenders take turns run by run, so a machine that slows down or
+    speeds up midway (this VM drifts by a third within minutes) weighs on all of them alike.
 
     A first build starts from no output at all; a rebuild starts from what the previous
     run wrote (Hugo and Pelican overwrite every file; ours compares each with the copy it
     kept and writes what differs).
     """
-    runs, cpu = [], []
-    for target in (contender.output, *contender.leftovers):
-        shutil.rmtree(target, ignore_errors=True)
+    walls: dict[str, list[float]] = {contender.name: [] for contender in contenders}
+    cpus: dict[str, list[float]] = {contender.name: [] for contender in contenders}
+    systems: dict[str, list[float]] = {contender.name: [] for contender in contenders}
+    for contender in contenders:
+        for target in (contender.output, *contender.leftovers):
+            shutil.rmtree(target, ignore_errors=True)
     for run in range(repeats + 1):
-        if scenario == FIRST_BUILD:
-            for target in (contender.output, *contender.leftovers):
-                shutil.rmtree(target, ignore_errors=True)
-        cpu_before = children_cpu_seconds()
-        started = time.perf_counter()
-        finished = subprocess.run(contender.argv, cwd=contender.cwd, capture_output=True, text=True, env=user_environment())
-        if finished.returncode != 0:
-            raise RuntimeError(f"{contender.name} failed ({finished.returncode}):\n{finished.stderr[-2000:]}")
-        if run:
-            runs.append(time.perf_counter() - started)
-            cpu.append(children_cpu_seconds() - cpu_before)
-    return Timing(contender.name, tuple(runs), tuple(cpu), count_files(contender.output))
+        for contender in contenders:
+            if scenario == FIRST_BUILD:
+                for target in (contender.output, *contender.leftovers):
+                    shutil.rmtree(target, ignore_errors=True)
+            cpu_before, system_before = children_cpu_seconds()
+            started = time.perf_counter()
+            finished = subprocess.run(contender.argv, cwd=contender.cwd, capture_output=True, text=True, env=user_environment())
+            wall = time.perf_counter() - started
+            cpu_after, system_after = children_cpu_seconds()
+            if finished.returncode != 0:
+                raise RuntimeError(f"{contender.name} failed ({finished.returncode}):\n{finished.stderr[-2000:]}")
+            if run:
+                walls[contender.name].append(wall)
+                cpus[contender.name].append(cpu_after - cpu_before)
+                systems[contender.name].append(system_after - system_before)
+    return [Timing(c.name, tuple(walls[c.name]), tuple(cpus[c.name]), tuple(systems[c.name]), count_files(c.output)) for c in contenders]
 
 
 def contenders(workdir: Path) -> tuple[list[Contender], list[str], int]:
@@ -254,13 +269,16 @@ def contenders(workdir: Path) -> tuple[list[Contender], list[str], int]:
 
 def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_BUILD) -> str:
     ours = next(t for t in timings if t.name == "paper-digest")
-    lines = [f"side by side, {scenario}: {papers} papers of the JSON corpus, full build from a cold process, best of {len(ours.runs)}"]
-    lines.append(f"  {'generator':<13} {'wall s':>8} {'cpu s':>8} {'files':>6}  {'ours/theirs wall':>16} {'cpu':>6}  wall runs")
+    lines = [
+        f"side by side, {scenario}: {papers} papers of the JSON corpus, full build from a cold process, "
+        f"best of {len(ours.runs)}, the generators taking turns run by run"
+    ]
+    lines.append(f"  {'generator':<13} {'wall s':>8} {'cpu s':>8} {'of it sys':>9} {'files':>6}  {'ours/theirs wall':>16} {'cpu':>6}  wall runs")
     for timing in timings:
         runs = " ".join(f"{r:.2f}" for r in timing.runs)
         wall = "" if timing is ours else f"{ours.best / timing.best:.2f}x"
         cpu = "" if timing is ours else f"{ours.best_cpu / timing.best_cpu:.2f}x"
-        lines.append(f"  {timing.name:<13} {timing.best:8.3f} {timing.best_cpu:8.3f} {timing.files:6d}  {wall:>16} {cpu:>6}  {runs}")
+        lines.append(f"  {timing.name:<13} {timing.best:8.3f} {timing.best_cpu:8.3f} {timing.best_system:9.3f} {timing.files:6d}  {wall:>16} {cpu:>6}  {runs}")
     lines.append(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch under load)")
     return "\n".join(lines)
 
@@ -268,4 +286,4 @@ def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_
 def run_comparison(workdir: Path, repeats: int) -> tuple[dict[str, list[Timing]], list[str], int]:
     """Each scenario's timings (contenders one after the other, within a scenario), the tools not installed, the paper count."""
     found, missing, papers = contenders(workdir)
-    return {scenario: [time_contender(contender, repeats, scenario) for contender in found] for scenario in (FIRST_BUILD, REBUILD)}, missing, papers
+    return {scenario: time_contenders(found, repeats, scenario) for scenario in (FIRST_BUILD, REBUILD)}, missing, papers

@@ -174,3 +174,35 @@ def test_forks_are_only_as_many_as_the_available_memory_holds() -> None:
     assert affordable_forks(2, 9 * gib, 14 * gib) == 1  # 1M entries: one would fit, not two
     assert affordable_forks(2, 9 * gib, int(9 * gib * FORK_COPY_FACTOR) - 1) == 0
     assert affordable_forks(3, None, 1) == 3 and affordable_forks(3, 1, None) == 3  # not Linux: cannot tell, fork
+
+
+FAKE_GENERATOR = """
+import os, sys
+name, log = sys.argv[1], sys.argv[2]
+state = "over its last output" if os.path.isdir("out") else "from nothing"
+os.makedirs("out", exist_ok=True)
+open(os.path.join("out", "page.html"), "w").close()
+with open(log, "a") as out:
+    out.write(f"{name} {state}\\n")
+"""
+
+
+@pytest.mark.parametrize(("scenario", "state"), [("first", "from nothing"), ("rebuild", "over its last output")])
+def test_the_side_by_side_takes_turns_and_gives_each_build_its_output_as_the_scenario_says(tmp_path: Path, scenario: str, state: str) -> None:
+    from bench.compare import FIRST_BUILD, REBUILD, Contender, format_report, time_contenders
+
+    log = tmp_path / "runs.log"
+    found = []
+    for name in ("paper-digest", "hugo"):
+        (tmp_path / name).mkdir()
+        found.append(Contender(name, (sys.executable, "-c", FAKE_GENERATOR, name, str(log)), tmp_path / name, tmp_path / name / "out"))
+
+    timings = time_contenders(found, repeats=2, scenario=FIRST_BUILD if scenario == "first" else REBUILD)
+
+    runs = log.read_text(encoding="utf-8").splitlines()
+    assert [line.split()[0] for line in runs] == ["paper-digest", "hugo"] * 3  # turn by turn, the untimed run first
+    assert all(line.endswith(state) for line in runs[2:])
+    assert [(t.name, len(t.runs), len(t.cpu), len(t.system), t.files) for t in timings] == [("paper-digest", 2, 2, 2, 1), ("hugo", 2, 2, 2, 1)]
+    assert all(0 <= system <= cpu for t in timings for system, cpu in zip(t.system, t.cpu, strict=True))
+    report = format_report(timings, papers=1)
+    assert "of it sys" in report and "x" in report.splitlines()[3]
