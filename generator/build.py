@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from . import ingest, pages, topics
 from .assemble import assemble
 from .config import Config
-from .dedupe import dedupe
 from .heap import cycle_collector_paused
 from .memo import Memo
 from .model import ContentPage, Entry, Site
@@ -64,9 +63,9 @@ class Timer:
 
 
 def prepare_rendering() -> None:
-    """Import what rendering needs (Jinja2, markdown-it, the exports and feeds: a tenth of a second), done
-    by this process while forked readers start on the dumps, rather than before any work begins."""
-    from . import export, feeds, parallel_render, search, sitemap  # noqa: F401
+    """Import what the dedupe and rendering need (rapidfuzz, Jinja2, markdown-it, the exports and feeds: a tenth
+    of a second), done by this process while forked readers start on the dumps, rather than before any work begins."""
+    from . import dedupe, export, feeds, parallel_render, search, sitemap  # noqa: F401
 
 
 def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> SiteInfo:
@@ -121,6 +120,8 @@ def build_model(
     problems = list(found_problems)
     timer.lap("read")
     progress("dedupe")
+
+    from .dedupe import dedupe  # here, not above: see prepare_rendering
 
     taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir, memo)
     problems.extend(taxonomy_problems)
