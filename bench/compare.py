@@ -213,8 +213,9 @@ REBUILD = "rebuild: the output folder as the previous run left it, as a user's n
 
 def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str = FIRST_BUILD) -> list[Timing]:
     """Each contender's best of `repeats` runs, after one untimed run each (bytecode and file caches warm, as
-    for anyone's second build). The contenders take turns run by run, so a machine that slows down or
-    speeds up midway (this VM drifts by a third within minutes) weighs on all of them alike.
+    for anyone's second build). The contenders take turns run by run, the first of each round rotating,
+    so a machine that slows down or speeds up midway (this VM drifts by a third within minutes, and a
+    disk grows slower to create files on after each deletion) weighs on all of them alike.
 
     A first build starts from no output at all; a rebuild starts from what the previous
     run wrote (Hugo and Pelican overwrite every file; ours compares each with the copy it
@@ -227,7 +228,8 @@ def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str
         for target in (contender.output, *contender.leftovers):
             shutil.rmtree(target, ignore_errors=True)
     for run in range(repeats + 1):
-        for contender in contenders:
+        turn = run % len(contenders)  # who goes first rotates too: each one's run follows each other's
+        for contender in [*contenders[turn:], *contenders[:turn]]:
             if scenario == FIRST_BUILD:
                 for target in (contender.output, *contender.leftovers):
                     shutil.rmtree(target, ignore_errors=True)
@@ -271,7 +273,7 @@ def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_
     ours = next(t for t in timings if t.name == "paper-digest")
     lines = [
         f"side by side, {scenario}: {papers} papers of the JSON corpus, full build from a cold process, "
-        f"best of {len(ours.runs)}, the generators taking turns run by run"
+        f"best of {len(ours.runs)}, the generators taking turns run by run (the first rotating)"
     ]
     lines.append(f"  {'generator':<13} {'wall s':>8} {'cpu s':>8} {'of it sys':>9} {'files':>6}  {'ours/theirs wall':>16} {'cpu':>6}  wall runs")
     for timing in timings:
