@@ -140,12 +140,32 @@ def _claim_spare(output: Path) -> Path | None:
     return claimed
 
 
+def remove_ours(folder: Path | str) -> None:
+    """shutil.rmtree, but each folder's marker goes after everything else in it: a removal cut short
+    (Ctrl-C) leaves folders the next build still knows as its own and finishes, never an unmarked half site."""
+    with os.scandir(folder) as found:
+        entries = list(found)
+    for entry in entries:
+        if entry.name == MARKER:
+            continue
+        if not entry.is_dir(follow_symlinks=False):
+            os.unlink(entry.path)
+        elif os.path.isfile(os.path.join(entry.path, MARKER)):
+            remove_ours(entry.path)  # a retired site inside an old-staging folder: its marker last too
+        else:
+            shutil.rmtree(entry.path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(folder, MARKER))
+    os.rmdir(folder)
+
+
 def _keep_as_spare(folder: Path, output: Path) -> None:
     """The site just replaced becomes the next build's spare, unless another build left one meanwhile."""
     try:
         os.rename(folder, spare_of(output))  # fails when the spare exists (not empty)
     except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            remove_ours(folder)
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -203,7 +223,7 @@ def clean_stale_staging(output: Path) -> list[Path]:
             if kind == "old" and not output.exists() and (retired_site / MARKER).is_file():
                 os.replace(retired_site, output)
             if (folder / MARKER).is_file() or (retired_site / MARKER).is_file() or not any(folder.iterdir()):
-                shutil.rmtree(folder)
+                remove_ours(folder)
                 removed.append(folder)
     return removed
 
@@ -245,8 +265,12 @@ class StagedSite:
         spare = _claim_spare(self.output) if self.output.is_dir() else None
         self._fresh = spare is None
         self.folder = spare or Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(self.output, 'new')}{os.getpid()}-", dir=self.output.parent))
-        (self.folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
-        self.present = _files_in(self.folder)
+        try:
+            (self.folder / MARKER).write_bytes(MARKER_TEXT)  # first, so a killed build's leftovers are recognisably ours
+            self.present = _files_in(self.folder)
+        except BaseException:  # Ctrl-C while the spare's files are listed (a build stages while it reads): give it back
+            self.release()
+            raise
         self._made = {""}  # folders known to exist: one mkdir per folder, not per file
         self._puts = 0
         stop_after = os.environ.get(STOP_AFTER_ENV, "")
@@ -259,10 +283,14 @@ class StagedSite:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Not committed: keep what was written as the spare (a claimed spare goes back as it was)."""
         if not self.folder.exists():  # committed
             return
-        if self._fresh and os.listdir(self.folder) == [MARKER]:  # made for a build that wrote nothing: no spare to keep
-            shutil.rmtree(self.folder)
+        if self._fresh and set(os.listdir(self.folder)) <= {MARKER}:  # made for a build that wrote nothing: no spare to keep
+            remove_ours(self.folder)
         else:
             _keep_as_spare(self.folder, self.output)
 
@@ -315,7 +343,8 @@ class StagedSite:
             os.replace(output, retired / output.name)
             os.replace(self.folder, output)
             _keep_as_spare(retired / output.name, output)
-            shutil.rmtree(retired, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                remove_ours(retired)
         else:
             os.replace(self.folder, output)
 

@@ -247,3 +247,51 @@ def test_a_first_build_that_fails_after_staging_leaves_nothing_beside_the_output
     assert build_here(sample_project, monkeypatch) == 1
     assert reading_in_forks == ["staged", "model"]
     assert sorted(path.name for path in sample_project.iterdir()) == before  # no site, no spare, no staging folder
+
+
+def test_staging_cut_short_while_it_lists_the_spare_gives_the_spare_back(sample_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import output
+
+    for _ in range(2):
+        assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    before = snapshot(sample_project)
+    assert (sample_project / ".site.spare" / MARKER).is_file()
+
+    def interrupted(folder: Path) -> set[str]:
+        raise KeyboardInterrupt  # Ctrl-C while the claimed spare's files are listed (during the read, in a large build)
+
+    monkeypatch.setattr(output, "_files_in", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        output.StagedSite(sample_project / "site")
+    assert snapshot(sample_project) == before  # the spare is back under its name, nothing else beside the site
+
+    shutil.rmtree(sample_project / "site")
+    shutil.rmtree(sample_project / ".site.spare")
+    with pytest.raises(KeyboardInterrupt):
+        output.StagedSite(sample_project / "site")  # a first build's staging folder, new and empty
+    assert not list(sample_project.glob(".site*"))
+
+
+def test_a_removal_of_leftovers_cut_short_leaves_a_folder_the_next_build_still_removes(sample_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import output
+
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    leftover = sample_project / f".site.new-{ended.stdout.strip()}-killed"  # a killed build's, its process gone
+    shutil.copytree(sample_project / "site", leftover)
+    assert (leftover / MARKER).is_file()
+    real_rmtree = shutil.rmtree
+
+    def cut_short(path: str | Path, *args: object, **kwargs: object) -> None:
+        for file in sorted(p for p in Path(path).iterdir() if p.is_file()):  # part of the way, in name order, as rmtree goes
+            file.unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output.shutil, "rmtree", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        output.clean_stale_staging(sample_project / "site")
+    assert (leftover / MARKER).is_file()  # still recognisably ours, though partly removed
+    monkeypatch.setattr(output.shutil, "rmtree", real_rmtree)
+
+    assert output.clean_stale_staging(sample_project / "site") == [leftover]
+    assert not leftover.exists()

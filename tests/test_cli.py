@@ -110,8 +110,26 @@ def test_console_script_is_declared() -> None:
     import tomllib
 
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["scripts"]["digest"] == "generator.cli:run"  # main(), then a fast exit
+    assert pyproject["project"]["scripts"]["digest"] == "generator.entry:run"  # cli.run: main(), then a fast exit
     assert pyproject["project"]["name"] == "paper-digest"
+
+
+INTERRUPTED_WHILE_IMPORTING = """
+import sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "generator.cli":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, CtrlC())
+from generator.entry import run
+run()
+"""
+
+
+def test_ctrl_c_while_the_command_is_still_importing_ends_without_a_traceback(tmp_path: Path) -> None:
+    finished = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_IMPORTING], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 130
+    assert finished.stderr == "digest: interrupted\n"
 
 
 @pytest.mark.parametrize("command", ["topics", "dupes"])
