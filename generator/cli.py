@@ -153,6 +153,8 @@ def command_build(args: argparse.Namespace) -> int:
             # What would otherwise wait for the model, done while forked readers read: importing the
             # renderers, and staging the output folder (listing the spare's files is a scan of every folder).
             prepare_rendering()
+            if not config.output_dir.resolve().parent.is_dir():
+                return  # staged after the model, which may fail: a failed build creates no folder
             with contextlib.suppress(OSError):  # reported below, where the site is written, as it always was
                 early.append(staging.enter_context(output.StagedSite(config.output_dir)))
 

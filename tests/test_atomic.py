@@ -295,3 +295,19 @@ def test_a_removal_of_leftovers_cut_short_leaves_a_folder_the_next_build_still_r
 
     assert output.clean_stale_staging(sample_project / "site") == [leftover]
     assert not leftover.exists()
+
+
+def test_a_failed_build_into_a_folder_not_there_yet_creates_no_folder(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, reading_in_forks: list[str]
+) -> None:
+    from generator.cli import main
+
+    (sample_project / "content" / "topics.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
+    before = sorted(path.name for path in sample_project.iterdir())
+    monkeypatch.chdir(sample_project)
+
+    assert main(["build", "--quiet", "--out", "build/site"]) == 1
+    assert sorted(path.name for path in sample_project.iterdir()) == before  # no build/ either
+    (sample_project / "content" / "topics.yaml").unlink()
+    assert main(["build", "--quiet", "--out", "build/site"]) == 0
+    assert (sample_project / "build" / "site" / "index.html").is_file()
