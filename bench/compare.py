@@ -286,6 +286,6 @@ def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_
 
 
 def run_comparison(workdir: Path, repeats: int) -> tuple[dict[str, list[Timing]], list[str], int]:
-    """Each scenario's timings (contenders one after the other, within a scenario), the tools not installed, the paper count."""
+    """Each scenario's timings (within a scenario the contenders take turns, see time_contenders), the tools not installed, the paper count."""
     found, missing, papers = contenders(workdir)
     return {scenario: time_contenders(found, repeats, scenario) for scenario in (FIRST_BUILD, REBUILD)}, missing, papers
