@@ -19,7 +19,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
 from .memo import Memo
@@ -32,7 +32,8 @@ COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # ma
 # A whole WORD of two or more characters (a shorter run cannot match inside a longer one); the ASCII
 # form is the same on lowercased ASCII text, without Unicode class look-ups.
 LONG_WORD = re.compile(r"[^\W_]{2,}")
-LONG_ASCII_WORD = re.compile(r"[a-z0-9]{2,}")
+# Lowercased ASCII text split on everything but letters and digits gives the same words, and faster.
+ASCII_SEPARATORS = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
 # Words in nearly every abstract: they would only bloat the index and match everything.
 STOP_WORDS = frozenset(
     {
@@ -42,17 +43,21 @@ STOP_WORDS = frozenset(
     }
 )
 
+UNINDEXED_ASCII = STOP_WORDS | frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # and one-character words
+
 
 def words(text: str) -> list[str]:
     """Lowercased words of two or more characters, minus stop words; search.js splits queries the same way."""
     return [w for w in WORD.findall(text.lower()) if len(w) > 1 and w not in STOP_WORDS]
 
 
-def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
+def paper_words(paper: Paper, topic_names: dict[str, str]) -> frozenset[str]:
     """The set of words(...) of the title, abstract and topic names, found set-first: a word recurs in an abstract."""
     topic_text = " ".join(f"{match.slug} {topic_names.get(match.slug, '')}" for match in paper.topics)
     text = f"{paper.title} {paper.abstract} {topic_text}".lower()
-    return set((LONG_ASCII_WORD if text.isascii() else LONG_WORD).findall(text)) - STOP_WORDS
+    if text.isascii():
+        return frozenset(text.translate(ASCII_SEPARATORS).split()) - UNINDEXED_ASCII
+    return frozenset(LONG_WORD.findall(text)) - STOP_WORDS
 
 
 def _encoded(word: str, numbers: list[int]) -> str:
@@ -74,7 +79,7 @@ class Shard:
     """
 
     papers: tuple[Paper, ...]
-    terms: tuple[tuple[str, ...], ...]
+    terms: tuple[Set[str], ...]  # unordered: a word's paper numbers ascend, and the encoding sorts the words
     postings: dict[str, list[int]]
     entries: dict[str, str]
 
@@ -82,7 +87,7 @@ class Shard:
         entries = self.entries
         return "{" + ",".join([entries[word] for word in sorted(entries)]) + "}"
 
-    def patched(self, papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> Shard | None:
+    def patched(self, papers: tuple[Paper, ...], paper_terms: Callable[[Paper], Set[str]]) -> Shard | None:
         """This shard with some papers replaced in place, or None when the papers moved (then encode afresh)."""
         if len(papers) != len(self.papers):
             return None
@@ -109,7 +114,7 @@ class Shard:
         return Shard(papers, tuple(terms), postings, entries)
 
 
-def shard_of(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> Shard:
+def shard_of(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], Set[str]]) -> Shard:
     terms = tuple(paper_terms(paper) for paper in papers)
     postings: dict[str, list[int]] = {}
     for number, words_of_paper in enumerate(terms):
@@ -122,7 +127,7 @@ def shard_of(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str
     return Shard(papers, terms, postings, {word: _encoded(word, numbers) for word, numbers in postings.items()})
 
 
-def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], tuple[str, ...]]) -> str:
+def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], Set[str]]) -> str:
     """{word: delta-encoded numbers of the papers (0 = the shard's first) it occurs in}, words sorted.
 
     Written by hand, as json.dumps(..., ensure_ascii=False, separators=(",", ":")) would: a word is
@@ -153,8 +158,8 @@ def index_json(site: Site, memo: Memo | None = None) -> bytes:
         doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics]]
         return COMPACT_JSON.encode(doc).encode("utf-8")
 
-    def paper_terms(paper: Paper) -> tuple[str, ...]:
-        return terms.get(paper, lambda p: tuple(sorted(paper_words(p, topic_names))))
+    def paper_terms(paper: Paper) -> frozenset[str]:
+        return terms.get(paper, lambda p: paper_words(p, topic_names))
 
     def encode_month(run: tuple[Paper, ...]) -> bytes:
         if not memo.carried:  # a clean build: no next build to patch a shard for
