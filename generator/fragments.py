@@ -18,6 +18,7 @@ since a rebuild reuses nearly all of them.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any, ClassVar
 
@@ -37,7 +38,9 @@ class FragmentStore:
     __slots__ = ("_current", "_previous", "limit", "rendered", "reused")
 
     def __init__(self, limit: int | None = CLEAN_BUILD_LIMIT) -> None:
-        self._current: dict[Hashable, str] = {}
+        # Ordered by last use, the first to drop first: OrderedDict drops and moves in constant time, where
+        # taking a dict's first key scans the slots its earlier deletions left (3% of a corpus build's instructions).
+        self._current: OrderedDict[Hashable, str] = OrderedDict()
         self._previous: dict[Hashable, str] = {}
         self.limit = limit  # None: keep everything this build renders (a preview session)
         self.rendered = 0
@@ -50,7 +53,7 @@ class FragmentStore:
         if found is not MISSING:
             self.reused += 1
             if self.limit is not None:
-                current[key] = current.pop(key)  # most recently used last: the first is the one to drop
+                current.move_to_end(key)
             return found
         found = self._previous.get(key, MISSING)
         if found is MISSING:
@@ -67,11 +70,11 @@ class FragmentStore:
     def _add(self, key: Hashable, fragment: str) -> None:
         current = self._current
         if self.limit is not None and len(current) >= self.limit:
-            del current[next(iter(current))]
+            current.popitem(last=False)
         current[key] = fragment
 
     def next_build(self) -> None:
-        self._previous, self._current = self._current, {}
+        self._previous, self._current = self._current, OrderedDict()
 
 
 class FragmentCacheExtension(Extension):
