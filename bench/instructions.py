@@ -1,0 +1,93 @@
+"""`python -m bench.instructions`: the instructions one `digest build` executes, counted by callgrind.
+
+Wall times on a shared VM swing by a third from run to run, so a change worth a
+few percent cannot be told from noise by timing it; an instruction count can: it
+is the same for the same code, inputs and environment whatever else the machine
+is doing. The build runs in one process (pinned to one core, so it forks
+nothing: `forks.usable_cores` reads the affinity), with a fixed hash seed, after
+one untimed build that writes the bytecode caches and leaves the output a
+rebuild finds. `--code DIR` counts another checkout of the generator (say a
+`git worktree` of the commit before a change) on the same project, for an A/B.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import user_environment
+from bench.compare import REPO_ROOT, extract_corpus
+
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def sample_project(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO_ROOT / "content", target / "content")
+    shutil.copy(REPO_ROOT / "digest.yaml", target / "digest.yaml")
+    return target
+
+
+def build_command(code: Path | None) -> tuple[list[str], dict[str, str]]:
+    env = user_environment()
+    env["PYTHONHASHSEED"] = "0"
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code.resolve()), env.get("PYTHONPATH", "")]))
+    return [sys.executable, "-m", "generator", "build", "-q"], env
+
+
+def on_one_core() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def count_instructions(project: Path, code: Path | None = None, valgrind: str = "valgrind") -> int:
+    """Instructions of one `digest build -q` of `project`, after one untimed build."""
+    command, env = build_command(code)
+    subprocess.run(command, cwd=project, env=env, check=True, preexec_fn=on_one_core)
+    with tempfile.TemporaryDirectory() as scratch:
+        counted = subprocess.run(
+            [valgrind, "--tool=callgrind", f"--callgrind-out-file={Path(scratch) / 'callgrind.out'}", *command],
+            cwd=project,
+            env=env,
+            preexec_fn=on_one_core,
+            capture_output=True,
+            text=True,
+        )
+    found = COLLECTED.search(counted.stderr)
+    if counted.returncode != 0 or found is None:
+        raise RuntimeError(f"callgrind run failed (exit {counted.returncode}):\n{counted.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__.splitlines()[0])
+    parser.add_argument("--content", choices=("corpus", "sample"), default="corpus", help="the JSON corpus (default) or the sample content")
+    parser.add_argument("--code", type=Path, help="a checkout of paper-digest to count instead of this one")
+    parser.add_argument("--runs", type=int, default=1, help="count this many times (the counts should agree)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    valgrind = shutil.which("valgrind")
+    if valgrind is None or not hasattr(os, "sched_setaffinity"):
+        print("bench.instructions needs valgrind (Debian's package) on Linux", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="paper-digest-instructions-") as scratch:
+        project = extract_corpus(Path(scratch) / "corpus") if args.content == "corpus" else sample_project(Path(scratch) / "sample")
+        code = args.code or REPO_ROOT
+        for run in range(1, args.runs + 1):
+            count = count_instructions(project, args.code, valgrind)
+            print(f"{args.content} build, {code}: {count:,} instructions (run {run}, one process, callgrind)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
