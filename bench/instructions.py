@@ -5,9 +5,10 @@ few percent cannot be told from noise by timing it; an instruction count can: it
 is the same for the same code, inputs and environment whatever else the machine
 is doing. The build runs in one process (pinned to one core, so it forks
 nothing: `forks.usable_cores` reads the affinity), with a fixed hash seed, after
-one untimed build that writes the bytecode caches and leaves the output a
-rebuild finds. `--code DIR` counts another checkout of the generator (say a
-`git worktree` of the commit before a change) on the same project, for an A/B.
+two untimed builds that write the bytecode caches and leave what a user's
+every later build finds: the output and the spare it compares its pages
+with. `--code DIR` counts another checkout of the generator (say a `git
+worktree` of the commit before a change) on the same project, for an A/B.
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ def on_one_core() -> None:
 
 
 def count_instructions(project: Path, code: Path | None = None, valgrind: str = "valgrind") -> int:
-    """Instructions of one `digest build -q` of `project`, after one untimed build."""
+    """Instructions of one `digest build -q` of `project`, after two untimed builds."""
     command, env = build_command(code)
-    subprocess.run(command, cwd=project, env=env, check=True, preexec_fn=on_one_core)
+    for _ in range(2):
+        subprocess.run(command, cwd=project, env=env, check=True, preexec_fn=on_one_core)
     with tempfile.TemporaryDirectory() as scratch:
         counted = subprocess.run(
             [valgrind, "--tool=callgrind", f"--callgrind-out-file={Path(scratch) / 'callgrind.out'}", *command],

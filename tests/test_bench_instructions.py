@@ -9,6 +9,8 @@ import pytest
 
 from bench.instructions import count_instructions
 
+from .tools.site_under_test import missing_tool
+
 REPO_ROOT = Path(__file__).parent.parent
 SAMPLE_DUMPS = sorted((REPO_ROOT / "content" / "dumps").iterdir())
 
@@ -21,8 +23,9 @@ def project_with(tmp_path: Path, dumps: list[Path]) -> Path:
     return tmp_path
 
 
-@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (Debian's valgrind package)")
 def test_a_build_of_more_dumps_counts_more_instructions(tmp_path: Path) -> None:
+    if shutil.which("valgrind") is None:
+        missing_tool("valgrind is not installed")
     one = project_with(tmp_path / "one", SAMPLE_DUMPS[:1])
     five = project_with(tmp_path / "five", SAMPLE_DUMPS)
     fewer, more = count_instructions(one), count_instructions(five)

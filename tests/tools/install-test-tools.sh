@@ -3,6 +3,7 @@
 #   - Chromium at /usr/bin/chromium (Debian package; Playwright drives it, it never downloads its own)
 #   - Java, to run the Nu HTML checker
 #   - vnu-jar (the Nu HTML checker) from npm into .test-tools/ (gitignored)
+#   - valgrind, whose callgrind bench/instructions.py counts a build's instructions with
 # Runs as root on CI and fresh machines; elsewhere it says what is missing and carries on
 # (the tests then skip with a reason, except under CI=true where they fail).
 set -euo pipefail
@@ -15,6 +16,7 @@ VNU_VERSION=26
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium fonts-dejavu-core)
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+command -v valgrind >/dev/null 2>&1 || packages+=(valgrind)
 if [ ! -f "$VNU_JAR" ] && ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 if [ ${#packages[@]} -gt 0 ]; then
@@ -24,7 +26,7 @@ if [ ${#packages[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   else
-    echo "install-test-tools: missing ${packages[*]} (run as root with apt-get to install them); browser/HTML tests will skip" >&2
+    echo "install-test-tools: missing ${packages[*]} (run as root with apt-get to install them); browser/HTML/instruction-count tests will skip" >&2
   fi
 fi
 
