@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,6 +51,21 @@ def test_every_paper_is_found_by_each_of_its_words_and_only_its_own(corpus_proje
     for word, numbers in postings.items():
         assert all(word in search.paper_words(site.papers[n], topic_names) for n in numbers), word
     assert "the" not in postings and "a" not in postings
+
+
+def test_the_index_holds_each_papers_words_compactly_while_it_is_built(corpus_project: Path) -> None:
+    """Every paper's words stay in memory until the index is done: kept as sets (8 KB for 100 words, against
+    a tuple's 0.8 KB) the corpus's index peaked at 38 MB, and a 100,000-entry build's search worker 400 MB higher."""
+    config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
+    site = build_site(config, corpus_project).site
+    tracemalloc.start()
+    try:
+        index = search.index_json(site, Memo())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(index) > 1_000_000
+    assert peak < 30_000_000, f"the search index peaked at {peak / 1e6:.1f} MB"
 
 
 def test_a_carried_memo_re_encodes_one_month_and_gives_a_clean_builds_bytes(corpus_project: Path) -> None:
