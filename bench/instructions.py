@@ -25,15 +25,9 @@ from pathlib import Path
 
 from bench import user_environment
 from bench.compare import REPO_ROOT, extract_corpus
+from bench.run import sample_project
 
 COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
-
-
-def sample_project(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(REPO_ROOT / "content", target / "content")
-    shutil.copy(REPO_ROOT / "digest.yaml", target / "digest.yaml")
-    return target
 
 
 def build_command(code: Path | None) -> tuple[list[str], dict[str, str]]:

@@ -129,12 +129,17 @@ def run_size_in_child(size: int, seed: int, workdir: Path, incremental: bool) ->
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
-def time_sample_build(repeats: int, workdir: Path) -> tuple[list[float], list[float]]:
-    """`digest build` of the shipped sample content, end to end as a user runs it."""
-    project = workdir / "sample"
+def sample_project(project: Path) -> Path:
+    """A fresh copy of the shipped sample project (content and digest.yaml) at `project`."""
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(SAMPLE_CONTENT, project / "content")
     shutil.copy(REPO_ROOT / "digest.yaml", project / "digest.yaml")
+    return project
+
+
+def time_sample_build(repeats: int, workdir: Path) -> tuple[list[float], list[float]]:
+    """`digest build` of the shipped sample content, end to end as a user runs it."""
+    project = sample_project(workdir / "sample")
     runs, cpu = [], []
     command = [sys.executable, "-m", "generator", "build", "--quiet"]
     for run in range(repeats + 1):  # run 0 is not timed: it writes the bytecode caches, as a user's first build does
