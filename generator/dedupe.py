@@ -16,18 +16,26 @@ Rules, in order of trust (README, "Dedupe"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
+from . import forks
 from .config import DedupeSettings
 from .heap import cycle_collector_paused
 from .memo import Memo
 from .model import Appearance, Entry, MergeReason, Paper
 from .normalize import compact, normalize_text, normalize_title, paper_id_for
 
+# A one-off fold of this many entries has a forked process normalize the abstracts of all but the first
+# PREFETCH_AFTER of them while this process matches those: wording an entry is a third of the fold's
+# work, and its abstract two thirds of that (measured at 10,000 entries; README "Benchmarks").
+PREFETCH_MIN_ENTRIES = 5000
+PREFETCH_AFTER = 0.3
 MAX_VARIANTS = 3  # distinct (title, abstract) wordings kept per paper to compare against
 RARE_WORD_LIMIT = 48  # a title word in more papers than this is too common to propose candidates
 TITLE_CANDIDATES = 4  # of the papers sharing rare title words, only those sharing the most are scored
@@ -112,17 +120,14 @@ def chronological(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.date, e.source, e.rank, e.line))
 
 
-def wording_of(entry: Entry) -> Wording:
-    return wording_of_text((entry.title, entry.abstract))
-
-
-def wording_of_text(text: tuple[str, str]) -> Wording:
-    """The normalized forms of a (title, abstract)."""
+def wording_of_text(text: tuple[str, str], abstract: str | None = None) -> Wording:
+    """The normalized forms of a (title, abstract); `abstract`, when given, is the abstract already normalized."""
     raw_title, raw_abstract = text
     title = normalize_title(raw_title)
     head, colon, _ = raw_title.partition(":")
     name = compact(normalize_title(head)) if colon and len(head.split()) <= NAME_WORDS else ""
-    abstract = normalize_text(raw_abstract) if raw_abstract else ""
+    if abstract is None:
+        abstract = normalize_text(raw_abstract) if raw_abstract else ""
     return Wording(title, compact(title), abstract, frozenset(title.split()), tuple(sorted(DIGITS.findall(title))), name)
 
 
@@ -325,6 +330,31 @@ def common_prefix(a: Sequence[Entry], b: Sequence[Entry]) -> int:
     return count
 
 
+def normalized_abstracts(texts: Sequence[tuple[str, str]]) -> tuple[str, list[tuple[int, ...]]]:
+    """Each text's abstract normalized (joined by newlines, which normalizing removes) and its abstract keys:
+    most of the per-entry work of the fold, and none of it depends on another entry. One string and
+    tuples of ints, because that is what crosses a pipe cheaply (whole wordings took 1.5 s to unpickle
+    at 100,000 entries)."""
+    abstracts = [normalize_text(abstract) if abstract else "" for _, abstract in texts]
+    return "\n".join(abstracts), [abstract_keys(abstract) for abstract in abstracts]
+
+
+@contextmanager
+def prefetched(texts: list[tuple[str, str]]) -> Iterator[Callable[[], dict[tuple[str, str], tuple[str, tuple[int, ...]]]]]:
+    """text -> (normalized abstract, abstract keys) of `texts`, worked out by a forked process while the block
+    runs (here when forking would not pay): the fold's first entries are matched meanwhile."""
+
+    def by_text(worked_out: tuple[str, list[tuple[int, ...]]]) -> dict[tuple[str, str], tuple[str, tuple[int, ...]]]:
+        joined, keys = worked_out
+        return dict(zip(texts, zip(joined.split("\n"), keys, strict=True), strict=True))
+
+    if not texts or not forks.can_fork() or forks.usable_cores() < 2 or forks.forks_that_fit(2) < 2:  # room for the classifying fork too
+        yield lambda: by_text(normalized_abstracts(texts))
+        return
+    with forks.started(lambda: normalized_abstracts(texts)) as result:
+        yield lambda: by_text(result())
+
+
 def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None = None) -> DedupeResult:
     """Take the entries in chronological order; each joins the paper it matches best or starts one.
 
@@ -333,6 +363,9 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
     with (in this order) and only the entries from the first difference on are matched
     and applied. The result is the one a fold from scratch gives; normalized wordings,
     ids and the papers made of unchanged clusters are memoized too.
+
+    A one-off fold of many entries normalizes the later entries' abstracts in a fork
+    meanwhile (`prefetched`).
     """
     ordered = chronological(entries)
     state_table = memo.table("dedupe-fold", settings) if memo is not None else None
@@ -344,11 +377,23 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
     state.rollback(kept)
     wordings = memo.table("dedupe-wording") if memo is not None else None
     ids = memo.table("dedupe-id") if memo is not None else None
-    for entry in ordered[kept:]:
-        wording = wordings.get((entry.title, entry.abstract), wording_of_text) if wordings is not None else wording_of(entry)
-        keys = abstract_keys(wording.abstract)
-        step = Step(*find_paper(entry, wording, keys, state.clusters, state.index, settings))
-        state.take(entry, wording, keys, step, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
+    todo = ordered[kept:]
+    handoff = int(len(todo) * PREFETCH_AFTER) if len(todo) >= PREFETCH_MIN_ENTRIES and (memo is None or not memo.carried) else len(todo)
+    later = list(dict.fromkeys((entry.title, entry.abstract) for entry in todo[handoff:]))
+    prepared: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
+    with prefetched(later) as fetch:
+        for number, entry in enumerate(todo):
+            if number == handoff and later:
+                prepared = fetch()
+            text = (entry.title, entry.abstract)
+            if (ready := prepared.get(text)) is not None:
+                abstract, keys = ready
+                wording = wordings.get(text, partial(wording_of_text, abstract=abstract)) if wordings is not None else wording_of_text(text, abstract)
+            else:
+                wording = wordings.get(text, wording_of_text) if wordings is not None else wording_of_text(text)
+                keys = abstract_keys(wording.abstract)
+            step = Step(*find_paper(entry, wording, keys, state.clusters, state.index, settings))
+            state.take(entry, wording, keys, step, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
     state.broken = False
     if state_table is not None:
         state_table.keep("last", state)

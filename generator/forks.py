@@ -13,7 +13,8 @@ import and start-up a few dozen (measured: bench/, README "Benchmarks").
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -145,10 +146,39 @@ def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
     return results
 
 
+@contextmanager
+def started(job: Callable[[], T]) -> Iterator[Callable[[], T]]:
+    """`job` running in a process forked for it while the block runs here; the callable the block gets
+    waits for the job's result. Leaving the block without asking for it stops the job (its pipe closes)."""
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(readable)
+        _child(job, writable)
+    os.close(writable)
+    received: list[T] = []
+    collected = False
+
+    def result() -> T:
+        nonlocal collected
+        if not collected:
+            collected = True
+            received.append(_receive(pid, readable))
+        return received[0]
+
+    try:
+        yield result
+    finally:
+        if not collected:
+            os.close(readable)  # a child still writing its result gets EPIPE and ends
+            os.waitpid(pid, 0)
+
+
 # A task number on the queue; the queue is written whole before anyone reads it, so it must fit a
 # pipe's buffer (64 KiB on Linux, 4 KiB at least): MAX_QUEUED tasks at most.
 TASK_BYTES = 4
 MAX_QUEUED = 1000
+YIELDING_NICENESS = 10  # CFS gives such a process about a tenth of a shared core
 
 U = TypeVar("U")
 
@@ -158,12 +188,14 @@ def run_queued(
     processes: int,
     first: Callable[[], U] | None = None,
     on_done: Callable[[int], None] | None = None,
+    yielding: bool = False,
 ) -> tuple[U | None, list[T]]:
     """Every task's result in task order, from `processes` processes (this one and forks) that each
     take the next task from one queue whenever they come free, so they finish together whatever
     each task costs. `first` runs here before this process starts taking (its result is returned
     first): the forks start on the queue meanwhile. `on_done(task number)` is called here, for the
-    tasks done here.
+    tasks done here. `yielding` forks run at a lower priority: `first` is what the build waits for,
+    and a core it shares with them (and with what it forks itself) should go to it first.
     """
     if len(tasks) > MAX_QUEUED:
         raise ValueError(f"at most {MAX_QUEUED} queued tasks, not {len(tasks)}")
@@ -183,8 +215,13 @@ def run_queued(
     def here() -> tuple[U | None, dict[int, T]]:
         return (first() if first else None), take(on_done)
 
+    def forked() -> tuple[None, dict[int, T]]:
+        if yielding:
+            os.nice(YIELDING_NICENESS)
+        return None, take(None)
+
     try:
-        finished = run_jobs([here, *([lambda: (None, take(None))] * (processes - 1))])
+        finished = run_jobs([here, *([forked] * (processes - 1))])
     finally:
         os.close(readable)
     results: dict[int, T] = {}

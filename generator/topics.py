@@ -344,7 +344,9 @@ def classify_alongside(work: Callable[[], T], texts: Sequence[tuple[str, str]], 
     (its result, None) when forking would not pay. The texts are tasks on one queue: the forks
     take from it at once, this process once work() is done, so all finish together. The build
     runs the dedupe this way, classifying every distinct entry text meanwhile: a paper's title and
-    abstract are nearly always one entry's, so the topics are ready when the papers are.
+    abstract are nearly always one entry's, so the topics are ready when the papers are. The forks
+    yield a shared core to work(): the dedupe is what the build waits for, and a large one forks a
+    process of its own (dedupe.prefetched).
     """
     distinct = list(dict.fromkeys(texts))
     processes = forks.usable_cores()
@@ -352,7 +354,7 @@ def classify_alongside(work: Callable[[], T], texts: Sequence[tuple[str, str]], 
         return work(), None
     per_task = max(TEXTS_PER_TASK, -(-len(distinct) // forks.MAX_QUEUED))
     runs = [distinct[start : start + per_task] for start in range(0, len(distinct), per_task)]
-    result, found = forks.run_queued([lambda run=run: [classifier.classify(*text) for text in run] for run in runs], processes, first=work)
+    result, found = forks.run_queued([lambda run=run: [classifier.classify(*text) for text in run] for run in runs], processes, first=work, yielding=True)
     return result, {text: matches for run, matched in zip(runs, found, strict=True) for text, matches in zip(run, matched, strict=True)}  # type: ignore[misc]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,54 @@ def test_the_model_classified_while_deduping_has_the_topics_of_one_process(corpu
     assert len(worked_out) == 1 and isinstance(worked_out[0], dict) and len(worked_out[0]) == 2202  # classified in the queue, every entry text
     assert alongside.site.papers == serial.site.papers  # ids, merges and topics alike
     assert [p.topics for p in alongside.site.papers] == [p.topics for p in serial.site.papers]
+
+
+def test_a_started_job_runs_in_another_process_while_the_block_runs_here() -> None:
+    with forks.started(lambda: (os.getpid(), "x" * 1_000_000)) as result:  # larger than a pipe holds
+        here = os.getpid()
+        pid, text = result()
+        assert result()[0] == pid  # asked again: the same result, not a second wait
+    assert pid != here and text == "x" * 1_000_000
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_started_job_left_unasked_is_stopped_and_a_failing_one_raises_its_own_error() -> None:
+    with forks.started(lambda: "x" * 10_000_000):  # blocks writing a result nobody reads: closing the pipe ends it
+        pass
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+    def fail() -> None:
+        raise OddFailure("started, then failed")
+
+    with pytest.raises(OddFailure, match="started, then failed"), forks.started(fail) as result:
+        result()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_fold_whose_later_wordings_a_fork_worked_out_is_the_fold_of_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.corpus import make_entries
+    from generator import dedupe
+    from generator.memo import Memo
+
+    entries = make_entries(1500, seed=3)  # recurring papers with altered titles and cut abstracts: fuzzy merges
+    serial = dedupe.dedupe(entries, memo=Memo())
+    handed: list[int] = []
+    real_started = forks.started
+    monkeypatch.setattr(forks, "usable_cores", lambda: 2)
+    monkeypatch.setattr(forks, "started", lambda job: handed.append(os.getpid()) or real_started(job))
+    monkeypatch.setattr(dedupe, "PREFETCH_MIN_ENTRIES", 1000)
+    prefetched = dedupe.dedupe(entries, memo=Memo())
+    assert handed == [os.getpid()]
+    assert prefetched == serial
+    assert sum(any(merge.rule == "fuzzy" for merge in p.merges) for p in serial.papers) > 20
+
+
+def test_yielding_forks_run_at_a_lower_priority_than_this_process() -> None:
+    here = os.nice(0)
+    _, results = forks.run_queued([lambda: (os.getpid(), os.nice(0)) for _ in range(40)], 2, first=lambda: time.sleep(0.2), yielding=True)
+    niceness = {pid: nice for pid, nice in results}
+    assert niceness.get(os.getpid(), here) == here and os.nice(0) == here  # this process keeps its priority
+    assert [nice for pid, nice in niceness.items() if pid != os.getpid()] == [min(here + forks.YIELDING_NICENESS, 19)]
