@@ -23,7 +23,7 @@ import yaml
 from . import forks
 from .memo import Memo
 from .model import Paper, Topic, TopicMatch
-from .normalize import LATEX_REMNANTS, NON_WORD, normalize_title
+from .normalize import ASCII_BYTE_FOLD, LATEX_BYTES, normalize_title
 from .problems import Problem, error
 
 TOPICS_NAME = "topics.yaml"
@@ -64,23 +64,10 @@ def stem(token: str) -> str:
     return token
 
 
-def fold(text: str) -> str:
-    """normalize_title, with a fast path for plain ASCII text (most abstracts)."""
-    if "&" not in text and text.isascii():
-        text = text.lower().replace("$", "").replace("\\", "").replace("^", "").replace("{", "").replace("}", "")
-        return NON_WORD.sub(" ", text).strip()
-    return normalize_title(text)
-
-
-# fold's ASCII path as one bytes.translate: letters and digits kept (lowercased), LaTeX remnants deleted, the rest spaces.
-_BYTE_FOLD = bytes(ord(chr(code).lower()) if code < 128 and chr(code).isalnum() else 32 for code in range(256))
-_BYTE_DELETE = bytes(LATEX_REMNANTS)
-
-
 def tokens(text: str) -> list[bytes]:
-    """fold(text).split(), as ASCII bytes: a scan makes one object per word, and bytes are cheaper to make and hash than str."""
+    """normalize_title(text).split(), as ASCII bytes: a scan makes one object per word, and bytes are cheaper to make and hash than str."""
     if "&" not in text and text.isascii():
-        return text.encode().translate(_BYTE_FOLD, _BYTE_DELETE).split()
+        return text.encode().translate(ASCII_BYTE_FOLD, LATEX_BYTES).split()
     return normalize_title(text).encode().split()
 
 
@@ -91,7 +78,7 @@ def phrase_keys(phrase: str) -> tuple[tuple[str, ...], ...]:
     "pre-training" matches "pre-training", "pre training" and "pretraining".
     """
     prefix = phrase.rstrip().endswith("*")
-    words = fold(phrase).split()
+    words = normalize_title(phrase).split()
     if not words:
         return ()
     keys = [stem(word) for word in words[:-1]] + [words[-1] + "*" if prefix else stem(words[-1])]

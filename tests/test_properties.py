@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 import re
 import string
+import unicodedata
 
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -15,6 +17,7 @@ from generator.config import DedupeSettings
 from generator.dedupe import dedupe
 from generator.memo import Memo
 from generator.model import Entry
+from generator.normalize import DASHES, INVISIBLE, LATEX_REMNANTS, NON_WORD, QUOTES, normalize_title
 from generator.problems import Problem
 from generator.readers import ParseResult
 from generator.readers.hf_json import read_json_dump
@@ -290,3 +293,30 @@ def test_a_memoized_rebuild_dedupes_as_a_clean_build(builds: list[tuple[list[Ent
         assert result.reused == shared
         memo.commit()
         previous = entries
+
+
+def normalized_by_definition(title: str) -> str:
+    """normalize_title spelled out plainly, one step at a time: what its fast paths must agree with."""
+    if "&" in title:
+        title = html.unescape(html.unescape(title))
+    text = unicodedata.normalize("NFKC", title).translate(DASHES).translate(QUOTES).translate(INVISIBLE)
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(char for char in text if not unicodedata.combining(char)).casefold().translate(LATEX_REMNANTS)
+    return NON_WORD.sub(" ", text).strip()
+
+
+TRICKY = ["é", "İ", "ﬁ", "–", "’", "“", "\u200b", "\u00ad", "&amp;amp;", "&lt;", "$E^{2}$", "\\", "\x1c", "\t", "\xa0", "Ⅻ", "ǅ", "ß", "  "]
+
+
+@FAST
+@given(
+    st.one_of(
+        st.text(st.sampled_from(string.printable + "\x1c\x1f"), max_size=60),  # ASCII: the fast path
+        st.lists(st.one_of(st.sampled_from(TRICKY), st.characters(codec="utf-8"), st.sampled_from(string.printable)), max_size=60).map("".join),
+    )
+)
+@example('E$^{2}$-LLM: {Efficient}   and \\Fast\tLarge-Scale "Models" &amp;amp; more')
+@example("E$^{2}$-LLM: Efficient   and Élégant – Large-Scale “Models”")
+@example("Ça\u0301 va\x1cbien")
+def test_normalize_title_is_its_definition_for_any_text(title: str) -> None:
+    assert normalize_title(title) == normalized_by_definition(title)
