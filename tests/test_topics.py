@@ -30,7 +30,6 @@ from generator.topics import (
     Taxonomy,
     classify_papers,
     coverage,
-    fold,
     parse_taxonomy,
     phrase_keys,
     stem,
@@ -139,12 +138,6 @@ def test_papers_matching_nothing_land_in_other_with_no_phrases() -> None:
 def test_words_only_match_whole_words() -> None:
     assert slugs("Demoed models", "The demoes moe.") == [OTHER.slug]  # "moe" inside "demoed" is no match, one abstract hit is not enough
     assert slugs("Contextual windows") == [OTHER.slug]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80))
-def test_the_fast_ascii_fold_equals_normalize_title(text: str) -> None:
-    assert fold(text) == normalize_title(text)
 
 
 @settings(max_examples=300, deadline=None)
