@@ -110,6 +110,17 @@ def _receive(pid: int, pipe: int) -> Any:
     raise ForkedJobError(f"a forked job failed:\n{text}")
 
 
+def _fork(job: Callable[[], Any]) -> tuple[int, int]:
+    """Start `job` in a forked child: (its pid, the pipe its result will come through)."""
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(readable)
+        _child(job, writable)
+    os.close(writable)
+    return pid, readable
+
+
 def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
     """Each job's result, in order: the first job runs here, every other in a process forked for it.
 
@@ -121,13 +132,7 @@ def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
     started: list[tuple[int, int]] = []
     try:
         for job in jobs[1:]:
-            readable, writable = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(readable)
-                _child(job, writable)
-            os.close(writable)
-            started.append((pid, readable))
+            started.append(_fork(job))
         first = jobs[0]()
     except BaseException:
         for pid, readable in started:
@@ -150,12 +155,7 @@ def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
 def started(job: Callable[[], T]) -> Iterator[Callable[[], T]]:
     """`job` running in a process forked for it while the block runs here; the callable the block gets
     waits for the job's result. Leaving the block without asking for it stops the job (its pipe closes)."""
-    readable, writable = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(readable)
-        _child(job, writable)
-    os.close(writable)
+    pid, readable = _fork(job)
     received: list[T] = []
     collected = False
 
