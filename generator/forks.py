@@ -13,6 +13,7 @@ import and start-up a few dozen (measured: bench/, README "Benchmarks").
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -154,7 +155,7 @@ def run_jobs(jobs: Sequence[Callable[[], T]]) -> list[T]:
 @contextmanager
 def started(job: Callable[[], T]) -> Iterator[Callable[[], T]]:
     """`job` running in a process forked for it while the block runs here; the callable the block gets
-    waits for the job's result. Leaving the block without asking for it stops the job (its pipe closes)."""
+    waits for the job's result. Leaving the block without asking for it stops the job."""
     pid, readable = _fork(job)
     received: list[T] = []
     collected = False
@@ -169,8 +170,9 @@ def started(job: Callable[[], T]) -> Iterator[Callable[[], T]]:
     try:
         yield result
     finally:
-        if not collected:
-            os.close(readable)  # a child still writing its result gets EPIPE and ends
+        if not collected:  # the block failed or did not need the result: stop the job wherever it is
+            os.kill(pid, signal.SIGKILL)
+            os.close(readable)
             os.waitpid(pid, 0)
 
 

@@ -118,8 +118,13 @@ def test_a_started_job_runs_in_another_process_while_the_block_runs_here() -> No
 
 
 def test_a_started_job_left_unasked_is_stopped_and_a_failing_one_raises_its_own_error() -> None:
-    with forks.started(lambda: "x" * 10_000_000):  # blocks writing a result nobody reads: closing the pipe ends it
+    with forks.started(lambda: "x" * 10_000_000):  # blocks writing a result nobody reads
         pass
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    with forks.started(lambda: time.sleep(120)):  # still working when the block ends
+        left = time.monotonic()
+    assert time.monotonic() - left < 60  # stopped, not waited for
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 
