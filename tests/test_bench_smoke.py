@@ -35,12 +35,28 @@ def test_bench_prints_every_phase_for_a_small_corpus(tmp_path: Path) -> None:
         timeout=120,
     )
     assert finished.returncode == 0, finished.stderr
-    rows = {line.split("  ")[0].strip() for line in finished.stdout.splitlines()}
-    for row in ("entries", "read", "dedupe", "topics", "render", "write", "total build", "pages / s", "peak memory", "one-dump rebuild"):
+    rows = {line.strip().split("  ")[0] for line in finished.stdout.splitlines()}
+    for row in (
+        "entries",
+        "read",
+        "dedupe",
+        "topics",
+        "render",
+        "write",
+        "total build",
+        "pages / s",
+        "peak memory",
+        "one-dump rebuild",
+        "digest build",
+        "its peak memory",
+    ):
         assert row in rows, f"no {row!r} row in:\n{finished.stdout}"
     assert "sample content" in finished.stdout
     rebuild = next(line for line in finished.stdout.splitlines() if line.startswith("one-dump rebuild"))
     assert rebuild.split()[-1] == "s", f"the one-dump rebuild was not timed: {rebuild!r}\n{finished.stdout}"
+    end_to_end = next(line for line in finished.stdout.splitlines() if line.startswith("  its peak memory"))
+    assert end_to_end.split()[-1] == "MB", f"digest build's memory was not measured: {end_to_end!r}"
+    assert (tmp_path / "size-300" / "site" / "index.html").is_file(), "digest build made no site"
 
 
 def test_corpus_maker_is_deterministic_for_a_seed(tmp_path: Path) -> None:
