@@ -136,6 +136,25 @@ def run_size_in_child(size: int, seed: int, workdir: Path, incremental: bool) ->
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
+PROBE_ITERATIONS = 2_000_000
+
+
+def probe_seconds(repeats: int = 5) -> float:
+    """Best time of a fixed pure-Python loop: how fast this machine runs the interpreter today.
+
+    This VM's speed drifts by a third within an hour and more from day to day; printed beside
+    the timings, it tells a slow day's numbers from a slower build's.
+    """
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        total = 0
+        for number in range(PROBE_ITERATIONS):
+            total += number & 7
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def time_digest_build(project: Path) -> dict[str, Any]:
     """`digest build` of a size's project as a user's first build: no output folder, no spare."""
     from generator.output import spare_of
@@ -227,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="digest-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
+        print(f"machine: a {PROBE_ITERATIONS:,}-step Python loop in {probe_seconds():.3f} s, best of 5 (the interpreter's speed today)", flush=True)
         sample, sample_cpu = time_sample_build(args.repeats, workdir)
         print(
             f"sample content (content/dumps), `digest build` end to end: best {min(sample):.3f} s wall, "

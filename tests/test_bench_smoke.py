@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import shutil
 import subprocess
@@ -52,6 +53,8 @@ def test_bench_prints_every_phase_for_a_small_corpus(tmp_path: Path) -> None:
     ):
         assert row in rows, f"no {row!r} row in:\n{finished.stdout}"
     assert "sample content" in finished.stdout
+    probe = re.search(r"^machine: .* loop in (\d+\.\d+) s", finished.stdout, re.MULTILINE)
+    assert probe and float(probe[1]) > 0, finished.stdout
     rebuild = next(line for line in finished.stdout.splitlines() if line.startswith("one-dump rebuild"))
     assert rebuild.split()[-1] == "s", f"the one-dump rebuild was not timed: {rebuild!r}\n{finished.stdout}"
     end_to_end = next(line for line in finished.stdout.splitlines() if line.startswith("  its peak memory"))
