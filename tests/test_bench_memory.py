@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import sys
 from pathlib import Path
 
@@ -36,6 +37,19 @@ def test_peak_memory_sums_the_processes_and_counts_shared_pages_once(tmp_path: P
     assert 300 < measured.peak_mb < 450, measured.peak_mb
     assert measured.seconds >= 1.5
     assert measured.cpu_seconds > 0.05  # filling 320 MB is CPU work
+
+
+def test_sampling_a_large_process_costs_the_sampler_little(tmp_path: Path) -> None:
+    # Reading a 1 GB process's smaps_rollup takes the kernel ~15 ms: sampled every 50 ms regardless, that
+    # would be a quarter of a core taken from the build being measured.
+    command = "import time; big = b'x' * (1000 << 20); time.sleep(4)"
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    measured = run_measured([sys.executable, "-c", command], tmp_path)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    assert measured.returncode == 0, measured.stderr
+    assert measured.peak_mb is not None and measured.peak_mb > 900
+    sampler_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert sampler_cpu < 0.12 * measured.seconds, (sampler_cpu, measured.seconds)
 
 
 def test_a_failing_command_reports_its_code_and_error(tmp_path: Path) -> None:
