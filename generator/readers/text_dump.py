@@ -59,7 +59,8 @@ def editor_lines(text: str) -> list[str]:
     return LINE_BREAK.split(text) if "\r" in text else text.split("\n")
 
 
-class Paragraph(NamedTuple):  # not a frozen dataclass: a dump makes one per title and abstract, and a tuple is made in a third of the time
+# Not a frozen dataclass: a dump makes one per title and abstract, and a named tuple is made in two thirds of the time (0.73 against 1.08 us).
+class Paragraph(NamedTuple):
     line: int  # 1-based line of its first line
     text: str  # its lines joined by single spaces
 
@@ -89,21 +90,17 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     in_header = True
     for number, raw in enumerate(editor_lines(text), start=1):
         line = raw.strip()
-        if not line:
-            if current:
-                paragraphs.append(Paragraph(start, " ".join(current)))
-                current = []
-            continue
-        if in_header and (line.casefold() in BOILERPLATE or parse_day_line(line)):
-            if current:
-                paragraphs.append(Paragraph(start, " ".join(current)))
-                current = []
+        header = bool(line) and in_header and (line.casefold() in BOILERPLATE or parse_day_line(line) is not None)
+        if current and (header or not line):
+            paragraphs.append(Paragraph(start, " ".join(current)))
+            current = []
+        if header:
             paragraphs.append(Paragraph(number, line))
-            in_header = not parse_day_line(line)
-            continue
-        if not current:
-            start = number
-        current.append(line)
+            in_header = parse_day_line(line) is None
+        elif line:
+            if not current:
+                start = number
+            current.append(line)
     if current:
         paragraphs.append(Paragraph(start, " ".join(current)))
     return paragraphs
