@@ -108,6 +108,8 @@ def children_cpu_seconds() -> tuple[float, float]:
 def extract_corpus(target: Path) -> Path:
     """The JSON corpus as a content/dumps folder; returns the project folder."""
     dumps = target / "content" / "dumps"
+    for left in (dumps, target / "unpacked"):  # a workdir used before: the benchmark's own copy, made afresh
+        shutil.rmtree(left, ignore_errors=True)
     dumps.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(CORPUS_ARCHIVE) as archive:
         archive.extractall(target / "unpacked", filter="data")

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bench.compare import extract_corpus
 from bench.corpus import make_entries, write_text_dumps
 from generator import export, search
 from generator.build import build_site, site_info
@@ -71,6 +72,15 @@ def test_corpus_maker_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     two = write_text_dumps(again, tmp_path / "two")
     assert [p.name for p in one] == [p.name for p in two]
     assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
+
+
+def test_the_comparison_can_run_again_in_the_same_workdir(tmp_path: Path) -> None:
+    first = extract_corpus(tmp_path / "digest")
+    dumps = sorted(path.name for path in (first / "content" / "dumps").iterdir())
+    (first / "content" / "dumps" / "stray.json").write_text("[]", encoding="utf-8")  # left by a run that was stopped
+    again = extract_corpus(tmp_path / "digest")
+    assert sorted(path.name for path in (again / "content" / "dumps").iterdir()) == dumps
+    assert not (tmp_path / "digest" / "unpacked").exists()
 
 
 @pytest.fixture(scope="module")
