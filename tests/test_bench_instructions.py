@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.instructions import count_instructions
+from bench.instructions import count_by_process, count_instructions
 
 from .tools.site_under_test import missing_tool
 
@@ -23,14 +23,31 @@ def project_with(tmp_path: Path, dumps: list[Path]) -> Path:
     return tmp_path
 
 
-def test_a_build_of_more_dumps_counts_more_instructions(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def sample_count(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The five sample dumps' project and its one-process count."""
     if shutil.which("valgrind") is None:
         missing_tool("valgrind is not installed")
+    five = project_with(tmp_path_factory.mktemp("five"), SAMPLE_DUMPS)
+    return five, count_instructions(five)
+
+
+def test_a_build_of_more_dumps_counts_more_instructions(tmp_path: Path, sample_count: tuple[Path, int]) -> None:
+    five, more = sample_count
     one = project_with(tmp_path / "one", SAMPLE_DUMPS[:1])
-    five = project_with(tmp_path / "five", SAMPLE_DUMPS)
-    fewer, more = count_instructions(one), count_instructions(five)
+    fewer = count_instructions(one)
     assert (one / "site" / "index.html").is_file() and (five / "site" / "index.html").is_file()
     assert 10**8 < fewer < more, (fewer, more)
+
+
+def test_a_build_on_every_core_is_counted_by_process_without_counting_a_parents_work_twice(sample_count: tuple[Path, int]) -> None:
+    """The sample renders its 363 pages in a fork: the fork's count is its own work, so the processes
+    add up to about the one-process build (a fork's count taken whole would start at its parent's)."""
+    project, one_process = sample_count
+    counts = count_by_process(project)
+    assert len(counts.forks) >= 1 and all(n > 10**7 for n in counts.forks), counts
+    assert 0.95 < counts.total / one_process < 1.15, (counts, one_process)
+    assert counts.own_share < 0.95, counts
 
 
 def test_a_run_that_counts_nothing_is_an_error_not_a_number(tmp_path: Path) -> None:
