@@ -57,10 +57,12 @@ def _warm_up(project: Path, command: list[str], env: dict[str, str]) -> None:
         subprocess.run(command, cwd=project, env=env, check=True, preexec_fn=on_one_core)
 
 
-def _under_callgrind(project: Path, command: list[str], env: dict[str, str], valgrind: list[str], pinned: bool) -> subprocess.CompletedProcess[str]:
-    """`command` run once under callgrind (`valgrind`: the program and its options), on one core when `pinned`."""
+def _under_callgrind(
+    project: Path, command: list[str], env: dict[str, str], valgrind: str, options: Sequence[str], pinned: bool
+) -> subprocess.CompletedProcess[str]:
+    """`command` run once under callgrind with these options, on one core when `pinned`."""
     return subprocess.run(
-        [valgrind[0], "--tool=callgrind", *valgrind[1:], *command],
+        [valgrind, "--tool=callgrind", *options, *command],
         cwd=project,
         env=env,
         preexec_fn=on_one_core if pinned else None,
@@ -78,7 +80,7 @@ def count_instructions(project: Path, code: Path | None = None, valgrind: str = 
     command, env = build_command(code)
     _warm_up(project, command, env)
     with tempfile.TemporaryDirectory() as scratch:
-        counted = _under_callgrind(project, command, env, [valgrind, f"--callgrind-out-file={Path(scratch) / 'callgrind.out'}"], pinned=True)
+        counted = _under_callgrind(project, command, env, valgrind, [f"--callgrind-out-file={Path(scratch) / 'callgrind.out'}"], pinned=True)
     found = COLLECTED.search(counted.stderr)
     if counted.returncode != 0 or found is None:
         raise _failed(counted)
@@ -106,8 +108,8 @@ def count_by_process(project: Path, code: Path | None = None, valgrind: str = "v
     command, env = build_command(code)
     _warm_up(project, command, env)
     with tempfile.TemporaryDirectory() as scratch:
-        split_at_forks = [valgrind, "--dump-before=fork", f"--callgrind-out-file={Path(scratch) / 'callgrind.%p'}"]
-        counted = _under_callgrind(project, command, env, split_at_forks, pinned=False)
+        split_at_forks = ["--dump-before=fork", f"--callgrind-out-file={Path(scratch) / 'callgrind.%p'}"]
+        counted = _under_callgrind(project, command, env, valgrind, split_at_forks, pinned=False)
         own_pid = FIRST_PID.search(counted.stderr)
         if counted.returncode != 0 or own_pid is None:
             raise _failed(counted)
