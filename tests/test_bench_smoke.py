@@ -226,7 +226,8 @@ def test_the_side_by_side_takes_turns_and_gives_each_build_its_output_as_the_sce
         (tmp_path / name).mkdir()
         found.append(Contender(name, (sys.executable, "-c", FAKE_GENERATOR, name, str(log)), tmp_path / name, tmp_path / name / "out"))
 
-    timings = time_contenders(found, repeats=2, scenario=FIRST_BUILD if scenario == "first" else REBUILD)
+    trash = tmp_path / "set-aside"
+    timings = time_contenders(found, repeats=2, scenario=FIRST_BUILD if scenario == "first" else REBUILD, trash=trash)
 
     runs = log.read_text(encoding="utf-8").splitlines()
     # Turn by turn, the untimed run first, the first of each round rotating.
@@ -236,3 +237,7 @@ def test_the_side_by_side_takes_turns_and_gives_each_build_its_output_as_the_sce
     assert all(0 <= system <= cpu for t in timings for system, cpu in zip(t.system, t.cpu, strict=True))
     report = format_report(timings, papers=1)
     assert "of it sys" in report and "x" in report.splitlines()[3]
+    # A first build's way is cleared by moving the last output aside, never by deleting it while the timing runs
+    # (creating files just after deleting thousands is slow on a journal-less ext4); a rebuild moves nothing.
+    set_aside = sorted(p.relative_to(trash).as_posix() for p in trash.rglob("page.html")) if trash.exists() else []
+    assert len(set_aside) == (4 if scenario == "first" else 0), set_aside
