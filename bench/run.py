@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import user_environment
+from bench import SET_ASIDE, set_aside, user_environment
 from bench.memory import run_measured
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -159,8 +159,7 @@ def time_digest_build(project: Path) -> dict[str, Any]:
     """`digest build` of a size's project as a user's first build: no output folder, no spare."""
     from generator.output import spare_of
 
-    for folder in (project / "site", spare_of(project / "site")):
-        shutil.rmtree(folder, ignore_errors=True)
+    set_aside((project / "site", spare_of(project / "site")), project.parent / SET_ASIDE)
     measured = run_measured([sys.executable, "-m", "generator", "build", "--quiet"], project, user_environment(), interval=0.1)
     if measured.returncode != 0:
         raise SystemExit(f"digest build of {project} failed:\n{measured.stderr[-3000:]}")
@@ -269,8 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if missing:
                 print(f"not installed, skipped: {', '.join(missing)} (pip install -e '.[bench]')")
     finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir if args.workdir is None else workdir / SET_ASIDE, ignore_errors=True)
     return 0
 
 

@@ -61,6 +61,21 @@ def test_bench_prints_every_phase_for_a_small_corpus(tmp_path: Path) -> None:
     end_to_end = next(line for line in finished.stdout.splitlines() if line.startswith("  its peak memory"))
     assert end_to_end.split()[-1] == "MB", f"digest build's memory was not measured: {end_to_end!r}"
     assert (tmp_path / "size-300" / "site" / "index.html").is_file(), "digest build made no site"
+    assert not (tmp_path / "set-aside").exists(), "what the timed builds had moved aside was left behind"
+
+
+def test_set_aside_moves_what_is_in_the_way_and_keeps_every_copy(tmp_path: Path) -> None:
+    from bench import set_aside
+
+    trash = tmp_path / "trash"
+    for round_number in range(2):
+        (tmp_path / "site").mkdir()
+        (tmp_path / "site" / "page.html").write_text(str(round_number), encoding="utf-8")
+        set_aside((tmp_path / "site", tmp_path / "never-made"), trash)
+        assert not (tmp_path / "site").exists()
+    kept = sorted(trash.iterdir())
+    assert [path.name for path in kept] == ["00000-site", "00001-site"]
+    assert [(path / "page.html").read_text(encoding="utf-8") for path in kept] == ["0", "1"]
 
 
 def test_corpus_maker_is_deterministic_for_a_seed(tmp_path: Path) -> None:
