@@ -78,7 +78,7 @@ class Contender:
     argv: tuple[str, ...]
     cwd: Path
     output: Path
-    leftovers: tuple[Path, ...] = ()  # what else a build leaves beside its output (our spare): removed with it for a first build
+    leftovers: tuple[Path, ...] = ()  # what else a build leaves beside its output (our spare): moved aside with it for a first build
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +212,7 @@ def count_files(folder: Path) -> int:
 
 
 # The two ways a build meets its output folder. Every run renders every page and feed either way.
-FIRST_BUILD = "first build: the output folder removed before every run"
+FIRST_BUILD = "first build: no output folder (the last run's moved aside, deleted after the timing)"
 REBUILD = "rebuild: the output folder as the previous run left it, as a user's next build finds it"
 
 

@@ -254,7 +254,7 @@ def run() -> NoReturn:
     """The `digest` command: main(), then exit without tearing the heap down object by object.
 
     Freeing a built site's model one object at a time at interpreter exit took a
-    tenth of the sample build (measured: bench/, README "Benchmarks"). Every file
+    tenth of the sample build (measured: bench/MEASUREMENTS.md). Every file
     is closed by then; the standard streams are flushed here.
     """
     code = main()

@@ -33,7 +33,7 @@ from .normalize import compact, normalize_text, normalize_title, paper_id_for
 
 # A one-off fold of this many entries has a forked process normalize the abstracts of all but the first
 # PREFETCH_AFTER of them while this process matches those: wording an entry is a third of the fold's
-# work, and its abstract two thirds of that (measured at 10,000 entries; README "Benchmarks").
+# work, and its abstract two thirds of that (measured at 10,000 entries: bench/MEASUREMENTS.md).
 PREFETCH_MIN_ENTRIES = 5000
 PREFETCH_AFTER = 0.3
 MAX_VARIANTS = 3  # distinct (title, abstract) wordings kept per paper to compare against

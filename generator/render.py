@@ -239,7 +239,7 @@ class Renderer:
         static_url = lambda name: link.url("static/" + name)  # noqa: E731
         helpers = {"url": link.url, "absolute_url": link.absolute, "day_url": day_url, "paper_url": paper_url, "topic_url": topic_url, "static_url": static_url}
         # Each URL helper is a filter too ({{ date | day_url }}): a template calls a filter directly and a
-        # function through Context.call, which costs more than most helpers do (measured: README "Benchmarks").
+        # function through Context.call, which costs more than most helpers do (measured: bench/MEASUREMENTS.md).
         # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile
         # time otherwise, and compiled templates are shared between sites at other base URLs.
         self.env.filters.update({name: _unfoldable(helper) for name, helper in helpers.items()})
