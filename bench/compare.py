@@ -216,7 +216,7 @@ FIRST_BUILD = "first build: no output folder (the last run's moved aside, delete
 REBUILD = "rebuild: the output folder as the previous run left it, as a user's next build finds it"
 
 
-def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str = FIRST_BUILD, trash: Path | None = None) -> list[Timing]:
+def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str, trash: Path) -> list[Timing]:
     """Each contender's best of `repeats` runs, after one untimed run each (bytecode and file caches warm, as
     for anyone's second build). The contenders take turns run by run, the first of each round rotating,
     so a machine that slows down or speeds up midway (this VM drifts by a third within minutes, and a
@@ -224,10 +224,9 @@ def time_contenders(contenders: Sequence[Contender], repeats: int, scenario: str
 
     A first build starts from no output at all; a rebuild starts from what the previous
     run wrote (Hugo and Pelican overwrite every file; ours compares each with the copy it
-    kept and writes what differs). Outputs in the way are moved into `trash` (default: a
-    folder beside the first contender's), which the caller deletes after the timing.
+    kept and writes what differs). Outputs in the way are moved into `trash`, which the
+    caller deletes after the timing.
     """
-    trash = trash or contenders[0].cwd.parent / SET_ASIDE
     walls: dict[str, list[float]] = {contender.name: [] for contender in contenders}
     cpus: dict[str, list[float]] = {contender.name: [] for contender in contenders}
     systems: dict[str, list[float]] = {contender.name: [] for contender in contenders}

@@ -78,6 +78,20 @@ def test_set_aside_moves_what_is_in_the_way_and_keeps_every_copy(tmp_path: Path)
     assert [(path / "page.html").read_text(encoding="utf-8") for path in kept] == ["0", "1"]
 
 
+def test_a_timed_digest_build_finds_no_site_and_the_last_one_is_set_aside(tmp_path: Path) -> None:
+    from bench.run import sample_project, time_digest_build
+
+    project = sample_project(tmp_path / "project")
+    (project / "site").mkdir()
+    (project / "site" / "left.html").write_text("the last build's", encoding="utf-8")
+
+    measured = time_digest_build(project)
+
+    assert measured["digest_build"]["seconds"] > 0
+    assert (project / "site" / "index.html").is_file() and not (project / "site" / "left.html").exists()
+    assert (tmp_path / "set-aside" / "00000-site" / "left.html").read_text(encoding="utf-8") == "the last build's"
+
+
 def test_corpus_maker_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     first, again, other = make_entries(400, seed=7), make_entries(400, seed=7), make_entries(400, seed=8)
     assert first == again
