@@ -174,6 +174,8 @@ def names_another_paper(a: Wording, b: Wording) -> bool:
 
 
 def fuzzy_match(a: Wording, b: Wording, settings: DedupeSettings) -> Match | None:
+    if not a.title_compact or not b.title_compact:
+        return None  # a title with no letter or digit says nothing about which paper it is
     if not a.abstract or not b.abstract:
         score = fuzz.ratio(a.title_compact, b.title_compact, score_cutoff=settings.title_only_threshold)
         return Match("fuzzy", score, score, None) if score and not names_another_paper(a, b) else None
@@ -211,7 +213,7 @@ class Index:
 
     def add(self, number: int, wording: Wording, new_title: bool, keys: tuple[int, ...], undo: list[UndoOp] | None = None) -> None:
         if undo is not None:
-            if new_title:
+            if new_title and wording.title_compact:
                 self._post(self.by_title, wording.title_compact, number, undo)
             for word in wording.words:
                 self._post(self.by_word, word, number, undo)
@@ -219,7 +221,7 @@ class Index:
                 self._post(self.by_opening, key, number, undo)
             return
         # The same without a log, inline: a clean build of a million entries makes ten million of these.
-        if new_title:
+        if new_title and wording.title_compact:
             self.by_title.setdefault(wording.title_compact, []).append(number)
         for postings_of, found in ((self.by_word, wording.words), (self.by_opening, keys)):
             for key in found:
@@ -393,7 +395,7 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
                 wording = wordings.get(text, wording_of_text) if wordings is not None else wording_of_text(text)
                 keys = abstract_keys(wording.abstract)
             step = Step(*find_paper(entry, wording, keys, state.clusters, state.index, settings))
-            state.take(entry, wording, keys, step, ids.get(entry.title, paper_id_for) if ids is not None and step.target is None else None)
+            state.take(entry, wording, keys, step, ids.get((entry.title, entry.arxiv_id), id_of_text) if ids is not None and step.target is None else None)
     state.broken = False
     if state_table is not None:
         state_table.keep("last", state)
@@ -419,7 +421,7 @@ def take(
     """
     if step.target is None:
         number = len(clusters)
-        paper_id = unique_id(entry.title, taken_ids, base_id)
+        paper_id = unique_id(entry.title, taken_ids, base_id, entry.arxiv_id)
         cluster = Cluster(paper_id, entry.arxiv_id, [wording])
         cluster.members.append((entry, None))
         clusters.append(cluster)
@@ -510,9 +512,13 @@ def find_paper(
     return best[1], best[2], scored
 
 
-def unique_id(title: str, taken: set[str], base: str | None = None) -> str:
+def id_of_text(key: tuple[str, str | None]) -> str:
+    return paper_id_for(*key)
+
+
+def unique_id(title: str, taken: set[str], base: str | None = None, arxiv_id: str | None = None) -> str:
     """The id of the title's first appearance; a later paper with a colliding title gets -2, -3, ..."""
-    base = base or paper_id_for(title)
+    base = base or paper_id_for(title, arxiv_id)
     candidate, suffix = base, 2
     while candidate in taken:
         candidate, suffix = f"{base}-{suffix}", suffix + 1

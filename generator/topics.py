@@ -23,7 +23,7 @@ import yaml
 from . import forks
 from .memo import Memo
 from .model import Paper, Topic, TopicMatch
-from .normalize import ASCII_BYTE_FOLD, LATEX_BYTES, normalize_title
+from .normalize import ASCII_BYTE_FOLD, LATEX_BYTES, normalize_title, slugify
 from .problems import Problem, error
 
 TOPICS_NAME = "topics.yaml"
@@ -474,7 +474,7 @@ class _Reader:
             node = fields["slug"][1]
             slug = self.text(node, "slug")
         elif name:
-            node, slug = fields["name"][1], "-".join(normalize_title(name).split())
+            node, slug = fields["name"][1], slugify(name, limit=200)
         else:
             return None
         if slug is None:
