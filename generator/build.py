@@ -92,7 +92,7 @@ def read_entries(
     config: Config, cache: ingest.ParseCache | None = None, meanwhile: Callable[[], object] | None = None
 ) -> tuple[int, list[Entry], list[Problem]]:
     """(dumps found, entries of every dump without errors, problems): a dump with an error adds none of its entries."""
-    dumps, problems = ingest.discover(config.content_dir)
+    dumps, problems = ingest.discover(config.content_dir, config.allow_empty)
     entries: list[Entry] = []
     for result in ingest.read_dumps(dumps, config.year, cache, meanwhile):
         problems.extend(result.problems)

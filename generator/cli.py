@@ -32,6 +32,7 @@ def add_build_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     parser.add_argument("--force", action="store_true", help="replace an output folder that paper-digest did not make")
+    parser.add_argument("--allow-empty", action="store_true", help="build an empty site when there is no dump (by default that fails)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,14 @@ def make_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into the output folder", description="Build the site from the content folder.")
     add_build_flags(build)
     build.set_defaults(handler=command_build)
+    check_command = commands.add_parser(
+        "check",
+        help="read and check every input without writing anything",
+        description="Read the config, dumps, topics and pages, dedupe and classify, and print every problem and every "
+        "place a dump was ambiguous (papers that could have been merged or split); nothing is written.",
+    )
+    add_build_flags(check_command)
+    check_command.set_defaults(handler=command_check)
     topics_command = commands.add_parser(
         "topics",
         help="print how the topic rules cover the papers",
@@ -90,7 +99,7 @@ def resolve_config(args: argparse.Namespace) -> Config:
         if problem:
             raise UserError(problem, EXIT_USAGE)
         args.base_url = args.base_url if args.base_url.endswith("/") else args.base_url + "/"
-    return with_overrides(config, content_dir=args.content, output_dir=args.out, base_url=args.base_url)
+    return with_overrides(config, content_dir=args.content, output_dir=args.out, base_url=args.base_url, allow_empty=args.allow_empty or None)
 
 
 def project_root_of(args: argparse.Namespace) -> Path:
@@ -184,6 +193,20 @@ def command_build(args: argparse.Namespace) -> int:
             f"({s.entries} entries) over {s.days} days in {sum(s.seconds.values()):.2f}s -> {config.output_dir}"
         )
     return EXIT_OK
+
+
+def command_check(args: argparse.Namespace) -> int:
+    config = resolve_config(args)
+    model = build_model(config)
+    failed = build_failed(model.problems, model.fatal, model.entries, args.strict) or any(p.severity is Severity.ERROR for p in model.problems)
+    report(model.problems, args.quiet, config.content_dir)
+    if not args.quiet:
+        counts = {severity: sum(p.severity is severity for p in model.problems) for severity in Severity}
+        print(
+            f"checked {model.dumps} dumps: {model.entries} entries, {len(model.site.papers)} papers; "
+            f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings"
+        )
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def command_topics(args: argparse.Namespace) -> int:

@@ -15,6 +15,10 @@ import yaml
 from .problems import Problem, error
 
 CONFIG_NAME = "digest.yaml"
+# Where a theme is looked for: the project's themes/, then the themes shipped with paper-digest
+# (beside the package in a source checkout, inside it when installed).
+BUILT_IN_THEMES = (Path(__file__).parent.parent / "themes", Path(__file__).parent / "themes")
+THEME_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 NOT_IN_URL = re.compile(r"[\s<>\"'`{}|\\^]|[^\x21-\x7e]")  # would need escaping in links and feeds: not a URL as written
 
 
@@ -43,6 +47,7 @@ class Config:
     feed_limit: int = 50
     page_size: int = 50
     dedupe: DedupeSettings = DedupeSettings()
+    allow_empty: bool = False  # --allow-empty: a content folder without dumps builds an empty site instead of failing
 
     @property
     def base_path(self) -> str:
@@ -51,7 +56,7 @@ class Config:
         return path if path.endswith("/") else path + "/"
 
 
-KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)}
+KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"allow_empty"}  # a flag, not a setting
 DEDUPE_KEYS = {f.name for f in dataclasses.fields(DedupeSettings)}
 
 
@@ -129,7 +134,9 @@ def parse_config(text: str, path: str, base_dir: Path) -> tuple[Config, list[Pro
 
 
 def _check_value(key: str, value: Any, path: str, line: int | None, base_dir: Path) -> tuple[Any, Problem | None]:
-    if key in ("title", "description", "author", "theme", "base_url"):
+    if key == "theme":
+        return check_theme(value, path, line, base_dir)
+    if key in ("title", "description", "author", "base_url"):
         if not isinstance(value, str) or not value.strip():
             return None, error(path, line, f"{key} must be a non-empty string")
         if key == "base_url":
@@ -162,6 +169,23 @@ def _check_value(key: str, value: Any, path: str, line: int | None, base_dir: Pa
             settings[sub] = float(number)
         return DedupeSettings(**settings), None
     return value, None
+
+
+def theme_roots(project_root: Path) -> tuple[Path, ...]:
+    return (project_root / "themes", *BUILT_IN_THEMES)
+
+
+def available_themes(project_root: Path) -> list[str]:
+    return sorted({folder.name for root in theme_roots(project_root) if root.is_dir() for folder in root.iterdir() if (folder / "templates").is_dir()})
+
+
+def check_theme(value: Any, path: str, line: int | None, project_root: Path) -> tuple[str | None, Problem | None]:
+    """A theme is a folder name in themes/ (the project's or paper-digest's own), never a path."""
+    name = value if isinstance(value, str) else ""
+    if THEME_NAME.fullmatch(name) and any((root / name / "templates").is_dir() for root in theme_roots(project_root)):
+        return name, None
+    themes = available_themes(project_root)
+    return None, error(path, line, f"unknown theme {value!r}", "the themes are: " + ", ".join(themes) + f"; a theme is a folder in {project_root / 'themes'}")
 
 
 def load_config(config_path: Path | None, root: Path) -> tuple[Config, list[Problem]]:

@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from . import forks
-from .problems import Problem, warning
+from .problems import Problem, error, warning
 from .readers import ParseResult, readers_by_extension
 
 DUMPS_FOLDER = "dumps"
@@ -33,22 +33,38 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913"
 
 
-def discover(content_dir: Path) -> tuple[list[DumpFile], list[Problem]]:
+def stays_inside(path: Path, *folders: Path) -> bool:
+    """Whether the file a path names, links followed, lies in one of the folders: links out of them are not read."""
+    target = path.resolve()
+    return any(target.is_relative_to(folder.resolve()) for folder in folders)
+
+
+def discover(content_dir: Path, allow_empty: bool = False) -> tuple[list[DumpFile], list[Problem]]:
+    """The dumps under content/dumps, sorted; a content folder with none is an error unless an empty site is asked for,
+    so a mistyped --content never replaces a published site with an empty one."""
     dumps_dir = content_dir / DUMPS_FOLDER
     known = readers_by_extension()
     found: list[DumpFile] = []
     problems: list[Problem] = []
-    if not dumps_dir.is_dir():
-        return found, [warning(DUMPS_FOLDER, None, "no dumps folder", f"put dump files in {dumps_dir}/")]
-    for path in sorted(p for p in dumps_dir.rglob("*") if p.is_file()):
+    for path in sorted(p for p in dumps_dir.rglob("*") if p.is_file()) if dumps_dir.is_dir() else ():
         relative = path.relative_to(content_dir)
         if any(is_ignored_name(part) for part in relative.parts):
             continue
         source = relative.as_posix()
+        if not stays_inside(path, content_dir, dumps_dir):
+            problems.append(warning(source, None, "a link to a file outside the content folder, skipped", "copy the dump into the content folder"))
+            continue
         if path.suffix.lower() not in known:
             problems.append(warning(source, None, f"not a dump: unknown file type {path.suffix or '(none)'!r}, skipped", "dumps end in .txt or .json"))
             continue
         found.append(DumpFile(path, source))
+    if not found:
+        missing = not content_dir.is_dir()
+        where = str(content_dir.absolute()) if missing else DUMPS_FOLDER
+        message = "the content folder does not exist" if missing else "no dumps folder" if not dumps_dir.is_dir() else "no dump in the dumps folder"
+        hint = f"put dumps in {dumps_dir}/, or check --content and content_dir"
+        make = warning if allow_empty else error
+        problems.append(make(where, None, message, hint if allow_empty else hint + "; --allow-empty builds an empty site"))
     return found, problems
 
 

@@ -282,17 +282,27 @@ class StagedSite:
     def __enter__(self) -> StagedSite:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.release()
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.release()
+        else:
+            self.discard()
 
     def release(self) -> None:
-        """Not committed: keep what was written as the spare (a claimed spare goes back as it was)."""
+        """Not committed, nothing written (the build stopped on its input): a claimed spare goes back as it was."""
         if not self.folder.exists():  # committed
             return
         if self._fresh and set(os.listdir(self.folder)) <= {MARKER}:  # made for a build that wrote nothing: no spare to keep
             remove_ours(self.folder)
         else:
             _keep_as_spare(self.folder, self.output)
+
+    def discard(self) -> None:
+        """The build failed while writing (a full disk, a broken template, Ctrl-C): what it wrote is removed, spare
+        included, so a failed build leaves no more on disk than it found and the next one starts clean."""
+        if self.folder.exists():
+            with contextlib.suppress(OSError):
+                remove_ours(self.folder)
 
     def put(self, path: str, data: bytes) -> None:
         if not safe_relative(path):
@@ -408,8 +418,12 @@ def sync(output: Path, files: Mapping[str, bytes], previous: Mapping[str, bytes]
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        except BaseException:  # a full disk: no half-written temporary is left behind
+            temporary.unlink(missing_ok=True)
+            raise
         changed.append(path)
     stale = sorted((set(previous) if previous is not None else existing_files(output)) - set(files))
     for path in stale:

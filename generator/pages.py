@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from .ingest import stays_inside
 from .model import ContentPage
-from .problems import Problem, error
+from .problems import Problem, error, warning
 
 PAGES_DIR = "pages"
 FRONT_MATTER_FENCE = "---"
@@ -118,6 +119,9 @@ def load_pages(content_dir: Path, base_path: str) -> tuple[tuple[ContentPage, ..
         if path.name.startswith("."):
             continue
         source = path.relative_to(content_dir).as_posix()
+        if not stays_inside(path, content_dir):
+            problems.append(warning(source, None, "a link to a file outside the content folder, skipped", "copy the page into the content folder"))
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

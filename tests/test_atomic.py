@@ -311,3 +311,46 @@ def test_a_failed_build_into_a_folder_not_there_yet_creates_no_folder(
     (sample_project / "content" / "topics.yaml").unlink()
     assert main(["build", "--quiet", "--out", "build/site"]) == 0
     assert (sample_project / "build" / "site" / "index.html").is_file()
+
+
+@contextmanager
+def small_disk(where: Path, megabytes: int) -> Iterator[Path]:
+    """A real file system of this size (tmpfs), mounted for the test; skipped where mounting is not allowed."""
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def used_bytes(folder: Path) -> int:
+    stats = os.statvfs(folder)
+    return (stats.f_blocks - stats.f_bfree) * stats.f_frsize
+
+
+def test_a_build_failing_on_a_full_disk_leaves_no_more_on_disk_than_it_found(sample_project: Path, tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk", 20) as disk:  # room for one sample site, not for a second beside it
+        out = disk / "site"
+        first = digest("build", "--quiet", "--out", str(out), cwd=sample_project)
+        assert first.returncode == 0, first.stderr
+        (sample_project / "digest.yaml").write_text("title: Another title\nbase_url: https://example.org/digest/\nyear: 2025\n", encoding="utf-8")
+        before, used = snapshot(disk), used_bytes(disk)
+        for _ in range(2):  # and the next build fails the same way, not on what the first left behind
+            failed = digest("build", "--quiet", "--out", str(out), cwd=sample_project)
+            assert failed.returncode == 1
+            assert "No space left on device" in failed.stderr and "Traceback" not in failed.stderr
+            assert snapshot(disk) == before
+            assert used_bytes(disk) <= used
+
+
+def test_a_sync_failing_on_a_full_disk_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from generator.output import sync
+
+    with small_disk(tmp_path / "disk", 1) as disk:
+        sync(disk / "site", {"small.html": b"x"})
+        with pytest.raises(OSError):
+            sync(disk / "site", {"small.html": b"x", "big.bin": b"\0" * 2_000_000})
+        assert sorted(p.name for p in (disk / "site").iterdir()) == [MARKER, "small.html"]

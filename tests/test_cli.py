@@ -164,3 +164,92 @@ def test_a_broken_theme_template_is_reported_where_it_is_and_the_site_is_left_as
     assert f"themes/mine/templates/paper.html:{line}: error: " in finished.stderr and message in finished.stderr
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
     assert not list(sample_project.glob(".site.new-*"))  # the staged folder did not stay behind
+
+
+def site_snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("mistake", ["typo", "empty dumps", "no dumps folder", "only other files"])
+def test_a_build_that_finds_no_dump_fails_and_leaves_the_site_as_it_was(sample_project: Path, mistake: str) -> None:
+    assert digest("build", "--quiet", cwd=sample_project).returncode == 0
+    before = site_snapshot(sample_project / "site")
+    args = ["build"]
+    dumps = sample_project / "content" / "dumps"
+    if mistake == "typo":
+        args += ["--content", "contnet"]
+    else:
+        for dump in dumps.iterdir():
+            dump.unlink()
+        if mistake == "no dumps folder":
+            dumps.rmdir()
+        elif mistake == "only other files":
+            (dumps / "notes.md").write_text("not a dump\n", encoding="utf-8")
+    result = digest(*args, cwd=sample_project)
+    assert result.returncode == 1
+    assert "build failed" in result.stderr and "--allow-empty" in result.stderr and "Traceback" not in result.stderr
+    assert ("contnet: error: the content folder does not exist" in result.stderr) == (mistake == "typo")
+    assert site_snapshot(sample_project / "site") == before
+    empty = digest(*args, "--allow-empty", "--quiet", cwd=sample_project)
+    assert empty.returncode == 0, empty.stderr
+    assert json.loads((sample_project / "site" / "papers.json").read_text(encoding="utf-8")) == {"papers": []}
+
+
+@pytest.mark.parametrize("theme", ["nope", "../../../../etc", "default/../default"])
+def test_an_unknown_theme_is_an_error_naming_its_line_and_the_themes_there_are(sample_project: Path, theme: str) -> None:
+    config = sample_project / "digest.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + f"theme: {json.dumps(theme)}\n", encoding="utf-8")
+    result = digest("build", cwd=sample_project)
+    assert result.returncode == 1
+    assert f"digest.yaml:4: error: unknown theme {theme!r} (hint: the themes are: default;" in result.stderr
+    assert not (sample_project / "site").exists()
+
+
+def test_a_theme_of_the_project_is_found(sample_project: Path) -> None:
+    (sample_project / "themes" / "mine" / "templates").mkdir(parents=True)
+    (sample_project / "digest.yaml").write_text("year: 2025\ntheme: mine\n", encoding="utf-8")
+    result = digest("build", "--quiet", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+
+
+def test_links_out_of_the_content_folder_are_reported_and_not_read(sample_project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "2025-08-05.txt"
+    secret.write_text("Aug 5, 2025\n\nZyzzyvax title\n\nZyzzyvax abstract that must not be published.\n", encoding="utf-8")
+    (outside / "about.md").write_text("---\ntitle: Zyzzyvax page\n---\nZyzzyvax page text.\n", encoding="utf-8")
+    content = sample_project / "content"
+    (content / "dumps" / "linked.txt").symlink_to(secret)
+    (content / "pages").mkdir()
+    (content / "pages" / "about.md").symlink_to(outside / "about.md")
+    result = digest("build", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    assert "content/dumps/linked.txt: warning: a link to a file outside the content folder, skipped" in result.stderr
+    assert "content/pages/about.md: warning: a link to a file outside the content folder, skipped" in result.stderr
+    published = b"".join(site_snapshot(sample_project / "site").values())
+    assert b"Zyzzyvax" not in published
+    (content / "topics.yaml").symlink_to(secret)
+    result = digest("build", cwd=sample_project)
+    assert result.returncode == 1 and "topics.yaml: error: a link to a file outside the content folder" in result.stderr
+    assert "Zyzzyvax" not in result.stderr
+
+
+def test_a_link_inside_the_content_folder_is_read(sample_project: Path) -> None:
+    dumps = sample_project / "content" / "dumps"
+    first = sorted(dumps.iterdir())[0]
+    (sample_project / "content" / "kept").mkdir()
+    first.rename(sample_project / "content" / "kept" / first.name)
+    first.symlink_to(sample_project / "content" / "kept" / first.name)
+    result = digest("build", cwd=sample_project)
+    assert result.returncode == 0 and "outside the content folder" not in result.stderr
+
+
+def test_check_prints_every_problem_and_writes_nothing(sample_project: Path) -> None:
+    ok = digest("check", cwd=sample_project)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("checked 5 dumps:") and "0 errors" in ok.stdout
+    (sample_project / "content" / "dumps" / "broken.json").write_text('[{"title": "A paper"', encoding="utf-8")
+    failed = digest("check", cwd=sample_project)
+    assert failed.returncode == 1
+    assert "content/dumps/broken.json:1: error:" in failed.stderr and "1 errors" in failed.stdout
+    assert not (sample_project / "site").exists()
