@@ -81,41 +81,48 @@ def test_crlf_bom_trailing_spaces_and_entities_read_like_the_clean_file() -> Non
     assert [g.line for g in got] == [e.line for e in expected]
 
 
-WRAPPED = """Daily Papers
+FILLER = "It keeps going for a while, as abstracts do, with methods, data sets, baselines and results stated one after another."
+WRAPPED = f"""Daily Papers
 
 Mar 14
 
 A Title About Long Context
 
 First line of an abstract that is wrapped
-over several lines. It keeps going for a while and
+over several lines. {FILLER} {FILLER}
 ends here.
 
 A Second Paper: With a Subtitle
 
-The second abstract starts here. It is long enough to read as prose and says things.
+The second abstract starts here. It is long enough to read as an abstract and says things. {FILLER} {FILLER}
 
-Its second paragraph follows. Code is at https://example.org/code.
+Its second paragraph follows, as long as a whole abstract. {FILLER} {FILLER} Code is at https://example.org/code.
 
 Third Paper Without an Abstract
 
 Fourth Paper Title
 
-An abstract for the fourth. It has sentences. Several of them.
+An abstract for the fourth. It has sentences. Several of them. {FILLER} {FILLER}
 """
 
 
 def test_wrapped_and_two_paragraph_abstracts_and_missing_abstract() -> None:
+    """Eight paragraphs, so strict alternation would fit by count, but it puts the second abstract's second
+    paragraph where a title stands and it runs past any title: the reader finds the two breaks and warns at each."""
     result = read_text_dump(WRAPPED.encode(), "dumps/w.txt", 2025)
     titles = [e.title for e in result.entries]
     assert titles == ["A Title About Long Context", "A Second Paper: With a Subtitle", "Third Paper Without an Abstract", "Fourth Paper Title"]
     first, second, third, fourth = result.entries
-    assert first.abstract == ("First line of an abstract that is wrapped over several lines. It keeps going for a while and ends here.")
-    assert second.abstract.endswith("Its second paragraph follows. Code is at https://example.org/code.")
+    assert first.abstract == f"First line of an abstract that is wrapped over several lines. {FILLER} {FILLER} ends here."
+    assert second.abstract.startswith("The second abstract starts here.")
+    assert second.abstract.endswith(
+        f"{FILLER} {FILLER} Its second paragraph follows, as long as a whole abstract. {FILLER} {FILLER} Code is at https://example.org/code."
+    )
     assert third.abstract == ""
     assert [e.line for e in result.entries] == [5, 11, 17, 19]
-    assert [(p.line, p.severity) for p in result.problems] == [(17, Severity.WARNING)]
-    assert "no abstract" in result.problems[0].message
+    assert [(p.line, p.severity) for p in result.problems] == [(15, Severity.WARNING), (17, Severity.WARNING)]
+    assert "read as the rest of the abstract of 'A Second Paper: With a Subtitle'" in result.problems[0].message
+    assert "no abstract" in result.problems[1].message
     assert fourth.date == dt.date(2025, 3, 14)
 
 

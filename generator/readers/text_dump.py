@@ -11,7 +11,7 @@ from typing import NamedTuple
 from ..model import Entry
 from ..problems import Problem, error, warning
 from . import ParseResult
-from .common import PARAGRAPH_MAX, decode_text, resolve_date
+from .common import PARAGRAPH_MAX, decode_text, drop_unshowable, resolve_date
 
 BOILERPLATE = frozenset(
     line.casefold()
@@ -107,6 +107,8 @@ def split_paragraphs(text: str) -> list[Paragraph]:
 
 
 def looks_like_abstract(text: str) -> bool:
+    """Whether text reads like prose. The reader never asks: it tells titles from abstracts by where they
+    stand (see _segment). bench/corpus.py uses it to keep only papers that look the part."""
     return len(text) > TITLE_MAX or bool(SENTENCE_BREAK.search(text)) or text.endswith(".")
 
 
@@ -174,56 +176,113 @@ def read_text_dump(data: bytes, source: str, default_year: int | None) -> ParseR
     return ParseResult(tuple(entries), tuple(problems))
 
 
+PAIR, SINGLE = True, False  # a unit of a reading: a title and its abstract, or one paragraph outside the alternation
+
+
+def _segment(lengths: list[int]) -> list[bool]:
+    """How body paragraphs of these lengths group into papers: for each unit in order, PAIR (a title and
+    its abstract, two paragraphs) or SINGLE (one paragraph outside the alternation).
+
+    The page alternates title and abstract, so strict pairing is the reading whenever it fits: an even count
+    with no paragraph over TITLE_MAX where a title stands. Otherwise the reading is the one that
+      1. never takes a paragraph over TITLE_MAX for a title (real titles run well under it),
+      2. leaves the fewest paragraphs single (each is a break in the alternation),
+      3. holds the fewest pairs unlike a title and its abstract: one point for an abstract of TITLE_MAX
+         characters or less, one for a title no shorter than its abstract,
+      4. keeps strict alternation from the top the longest (breaks as late as possible).
+    """
+    count = len(lengths)
+    if count % 2 == 0 and all(length <= TITLE_MAX for length in lengths[::2]):
+        return [PAIR] * (count // 2)
+    # best[i]: (singles, unlike points) of the best reading of paragraphs i and after, and its first unit.
+    best: list[tuple[int, int]] = [(0, 0)] * (count + 1)
+    first: list[bool] = [SINGLE] * count
+    for i in range(count - 1, -1, -1):
+        singles, unlike = best[i + 1]
+        best[i], first[i] = (singles + 1, unlike), SINGLE
+        if i + 1 < count and lengths[i] <= TITLE_MAX:
+            title, abstract = lengths[i], lengths[i + 1]
+            singles, unlike = best[i + 2]
+            paired = (singles, unlike + (abstract <= TITLE_MAX) + (title >= abstract))
+            if paired <= best[i]:  # on a tie the pair wins: the break comes later
+                best[i], first[i] = paired, PAIR
+    units: list[bool] = []
+    i = 0
+    while i < count:
+        units.append(first[i])
+        i += 2 if first[i] is PAIR else 1
+    return units
+
+
 def _pair_titles_and_abstracts(body: list[Paragraph], date: dt.date, source: str) -> tuple[list[Entry], list[Problem]]:
-    """Walk paragraphs expecting title, abstract, title, ... and resolve the odd cases."""
-    entries: list[Entry] = []
+    """Group paragraphs into papers by _segment and warn at every paragraph it leaves single: each is a place
+    where papers may have been split or merged.
+
+    A single paragraph is a title with no abstract when it is no longer than TITLE_MAX and shorter than every
+    abstract of the reading's pairs (titles are shorter than abstracts); otherwise it continues the abstract
+    before it, or, before the first paper, is an abstract whose title is missing and is skipped.
+    """
     problems: list[Problem] = []
-    title: Paragraph | None = None
-    abstract_parts: list[str] = []
-
-    def flush() -> None:
-        nonlocal title, abstract_parts
-        if title is not None:
-            if not abstract_parts:
-                problems.append(warning(source, title.line, f"title {_clip(title.text)!r} has no abstract", "kept with an empty abstract"))
-            entries.append(
-                Entry(
-                    date=date,
-                    rank=len(entries) + 1,
-                    title=html.unescape(title.text),
-                    abstract=html.unescape(" ".join(abstract_parts)),
-                    source=source,
-                    line=title.line,
-                )
-            )
-        title, abstract_parts = None, []
-
-    for index, paragraph in enumerate(body):
+    kept: list[Paragraph] = []
+    for paragraph in body:
         if len(paragraph.text) > PARAGRAPH_MAX:
             message = f"a paragraph of {len(paragraph.text):,} characters is not a title or an abstract"
             problems.append(warning(source, paragraph.line, message, "skipped; is the file damaged?"))
-            continue
-        following = body[index + 1].text if index + 1 < len(body) else None
-        if title is None:
-            if looks_like_abstract(paragraph.text):
-                problems.append(
-                    warning(source, paragraph.line, f"abstract with no title: {_clip(paragraph.text)!r}", "skipped; put its title on the line before it")
-                )
-                continue
-            title = paragraph
-        elif not abstract_parts:
-            if looks_like_title(paragraph.text) and following is not None and looks_like_abstract(following):
-                flush()  # the previous title had no abstract: this paragraph is the next title
-                title = paragraph
-            else:
-                abstract_parts.append(paragraph.text)
-        elif looks_like_abstract(paragraph.text):
-            abstract_parts.append(paragraph.text)  # an abstract that runs to a second paragraph
         else:
-            flush()
-            title = paragraph
-    flush()
+            kept.append(paragraph)
+    units = _segment([len(paragraph.text) for paragraph in kept])
+
+    shortest_abstract: int | None = None
+    if SINGLE in units:
+        index, abstract_lengths = 0, list[int]()
+        for unit in units:
+            if unit is PAIR:
+                abstract_lengths.append(len(kept[index + 1].text))
+            index += 2 if unit is PAIR else 1
+        shortest_abstract = min(abstract_lengths, default=None)
+
+    papers: list[tuple[Paragraph, list[str]]] = []
+    index = 0
+    for unit in units:
+        paragraph = kept[index]
+        if unit is PAIR:
+            papers.append((paragraph, [kept[index + 1].text]))
+            index += 2
+            continue
+        index += 1
+        length = len(paragraph.text)
+        if length <= TITLE_MAX and (shortest_abstract is None or length < shortest_abstract):
+            hint = "kept with an empty abstract" + ("; if it ends the abstract above, join the two paragraphs" if papers else "")
+            problems.append(warning(source, paragraph.line, f"title {_clip(paragraph.text)!r} has no abstract", hint))
+            papers.append((paragraph, []))
+        elif papers:
+            title, parts = papers[-1]
+            problems.append(
+                warning(
+                    source,
+                    paragraph.line,
+                    f"paragraph {_clip(paragraph.text)!r} is read as the rest of the abstract of {_clip(title.text)!r}",
+                    "an abstract in two paragraphs? if it is a paper whose title is missing, put the title on the line before it",
+                )
+            )
+            parts.append(paragraph.text)
+        else:
+            problems.append(
+                warning(source, paragraph.line, f"abstract with no title: {_clip(paragraph.text)!r}", "skipped; put its title on the line before it")
+            )
+
+    entries = [
+        Entry(date=date, rank=rank, title=_decoded(title.text), abstract=_decoded(" ".join(parts)), source=source, line=title.line)
+        for rank, (title, parts) in enumerate(papers, start=1)
+    ]
+    problems.sort(key=lambda problem: problem.line or 0)  # stable: in file order, as a reader would meet them
     return entries, problems
+
+
+def _decoded(text: str) -> str:
+    """Entities decoded, then what no page can show dropped: '&#12;' decodes to a control character that
+    decode_text, which ran before, could not see."""
+    return drop_unshowable(html.unescape(text)) if "&" in text else text
 
 
 def _clip(text: str, limit: int = 60) -> str:
