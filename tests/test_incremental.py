@@ -44,7 +44,8 @@ def project(sample_project: Path) -> Path:
     for extra in dumps[KEPT_SEEDS:]:
         extra.rename(sample_project / extra.name)  # parked beside the content, for the add/rename steps
     config = sample_project / "digest.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "theme: custom\n", encoding="utf-8")  # falls back to default
+    config.write_text(config.read_text(encoding="utf-8") + "theme: custom\n", encoding="utf-8")
+    (sample_project / "themes" / "custom" / "templates").mkdir(parents=True)  # empty: every template falls back to default
     return sample_project
 
 
@@ -89,7 +90,6 @@ def test_rebuilds_match_a_clean_build_after_every_kind_of_change(project: Path, 
     assert_same_as_clean(project, tmp_path, session.rebuild(), "topics")
 
     theme = project / "themes" / "custom" / "templates"
-    theme.mkdir(parents=True)
     day_template = (SOURCE_THEMES / "default" / "templates" / "day.html").read_text(encoding="utf-8")
     (theme / "day.html").write_text(day_template.replace("{% block main %}", "{% block main %}<p>edited template</p>", 1), encoding="utf-8")
     outcome = session.rebuild()
@@ -132,7 +132,6 @@ def test_a_template_syntax_error_is_reported_with_file_and_line_and_recovers(pro
     assert session.rebuild().ok
     good = folder_bytes(project / "site")
     templates = project / "themes" / "custom" / "templates"
-    templates.mkdir(parents=True)
     source = (SOURCE_THEMES / "default" / "templates" / "paper.html").read_text(encoding="utf-8")
     lines = source.split("\n")
     lines.insert(3, "{% if %}")
