@@ -129,7 +129,7 @@ def test_wrapped_and_two_paragraph_abstracts_and_missing_abstract() -> None:
 @pytest.mark.parametrize(
     ("day_line", "file_name", "config_year", "expected"),
     [
-        ("Mar 14, 2023", "dumps/2024-01-01-x.txt", 2022, dt.date(2023, 3, 14)),  # the day line wins
+        ("Mar 14, 2023", "dumps/2023-x.txt", 2022, dt.date(2023, 3, 14)),  # the day line's year first
         ("2023-03-14", "dumps/x.txt", 2022, dt.date(2023, 3, 14)),
         ("Mar 14", "dumps/2024-03-14.txt", 2022, dt.date(2024, 3, 14)),  # then the file name
         ("Mar 14", "dumps/x.txt", 2022, dt.date(2022, 3, 14)),  # then the config
@@ -141,6 +141,32 @@ def test_year_rules(day_line: str, file_name: str, config_year: int, expected: d
     result = read_text_dump(text.encode(), file_name, config_year)
     assert result.problems == ()
     assert [e.date for e in result.entries] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("day_line", "file_name", "expected"),
+    [
+        ("Mar 14, 2023", "dumps/2024-01-01.txt", dt.date(2023, 3, 14)),
+        ("2023-03-14", "dumps/2024-01-01-x.txt", dt.date(2023, 3, 14)),
+        ("Dec 31", "dumps/2025-01-01.txt", dt.date(2025, 12, 31)),  # a year-less day line read in the file's year
+    ],
+)
+def test_a_day_line_naming_another_day_than_the_file_is_reported(day_line: str, file_name: str, expected: dt.date) -> None:
+    text = f"Daily Papers\n\n{day_line}\n\nSome Title\n\nAn abstract. It has two sentences.\n"
+    result = read_text_dump(text.encode(), file_name, None)
+    [problem] = result.problems
+    assert problem.severity is Severity.WARNING and problem.line == 3
+    assert f"says {expected}, the file name {file_name[6:16]}" in problem.message
+    assert [e.date for e in result.entries] == [expected]
+
+
+@pytest.mark.parametrize("day_line", ["0000-01-01", "2024-02-30", "Feb 30"])
+def test_a_day_line_that_is_no_real_day_is_an_error_whatever_the_file_name(day_line: str) -> None:
+    text = f"Daily Papers\n\n{day_line}\n\nSome Title\n\nAn abstract. It has two sentences.\n"
+    result = read_text_dump(text.encode(), "dumps/2024-04-20.txt", None)
+    assert result.entries == ()
+    [problem] = result.problems
+    assert problem.severity is Severity.ERROR and "is not a real day" in problem.message and problem.line == 3
 
 
 def test_no_year_anywhere_is_an_error_that_says_how_to_fix_it() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..problems import Problem, error
+from ..problems import Problem, error, warning
 
 FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/FFFF) and the
@@ -52,14 +52,26 @@ def decode_text(data: bytes, source: str) -> tuple[str, Problem | None]:
         return "", error(source, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", "re-save the file as UTF-8")
 
 
-def year_from_file_name(source: str) -> int | None:
+def date_from_file_name(source: str) -> tuple[int | None, dt.date | None]:
+    """The year and, when it is a real day, the date a file's name holds (`2025-03-14.txt`)."""
     match = FILE_DATE.search(source.rsplit("/", 1)[-1])
-    return int(match[1]) if match else None
+    if not match:
+        return None, None
+    try:
+        return int(match[1]), dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return int(match[1]), None
 
 
 def resolve_date(year: int | None, month: int, day: int, source: str, line: int, default_year: int | None, shown: str) -> tuple[dt.date | None, Problem | None]:
-    """The year comes from the day line, else the file name, else the config: never a guess."""
-    year = year or year_from_file_name(source) or default_year
+    """The year comes from the day line, else the file name, else the config: never a guess.
+
+    A day that is not real is an error; a day line that names another day than the file's name is dated by the
+    day line, with a warning.
+    """
+    name_year, name_date = date_from_file_name(source)
+    if year is None:
+        year = name_year or default_year
     if year is None:
         return None, error(
             source,
@@ -68,6 +80,9 @@ def resolve_date(year: int | None, month: int, day: int, source: str, line: int,
             "set 'year: 2025' in digest.yaml, name the file like 2025-03-14.txt, or write the day as 'Mar 14, 2025'",
         )
     try:
-        return dt.date(year, month, day), None
+        date = dt.date(year, month, day)
     except ValueError:
-        return None, error(source, line, f"{shown!r} is not a real day in {year}", "check the day line")
+        return None, error(source, line, f"{shown!r} is not a real day" + (f" in {year}" if year else ""), "check the day line")
+    if name_date is not None and date != name_date:
+        return date, warning(source, line, f"the day line {shown!r} says {date}, the file name {name_date}", "dated by the day line; rename the file or fix the day line")
+    return date, None

@@ -151,9 +151,10 @@ def read_text_dump(data: bytes, source: str, default_year: int | None) -> ParseR
     day_line = parse_day_line(day_paragraph.text)
     assert day_line is not None
     date, date_problem = resolve_date(day_line.year, day_line.month, day_line.day, source, day_paragraph.line, default_year, day_paragraph.text)
+    if date is None:
+        return ParseResult((), (date_problem,) if date_problem else ())
     if date_problem:
-        return ParseResult((), (date_problem,))
-    assert date is not None
+        problems.append(date_problem)
 
     body = paragraphs[day_index + 1 :]
     for paragraph in body:
