@@ -84,5 +84,6 @@ def resolve_date(year: int | None, month: int, day: int, source: str, line: int,
     except ValueError:
         return None, error(source, line, f"{shown!r} is not a real day" + (f" in {year}" if year else ""), "check the day line")
     if name_date is not None and date != name_date:
-        return date, warning(source, line, f"the day line {shown!r} says {date}, the file name {name_date}", "dated by the day line; rename the file or fix the day line")
+        message = f"the day line {shown!r} says {date}, the file name {name_date}"
+        return date, warning(source, line, message, "dated by the day line; rename the file or fix the day line")
     return date, None
