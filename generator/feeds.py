@@ -35,6 +35,7 @@ from urllib.parse import quote
 from . import urls
 from .memo import Memo
 from .model import Day, Paper, Site
+from .render import isolated
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -166,6 +167,12 @@ def first_title(paper: Paper) -> str:
     return one_line(paper.appearances[0].title if paper.appearances else paper.title) or paper.id
 
 
+def item_title(paper: Paper) -> str:
+    """An item's title: the first title, isolated so a right-to-left override in it cannot turn what a
+    reader shows after it (the feed's name, a date)."""
+    return isolated(first_title(paper))
+
+
 def paragraphs_html(text: str) -> str:
     if text.isprintable():  # one paragraph, nothing to clean: see one_line
         text = text if "  " not in text and text[:1] != " " and text[-1:] != " " else " ".join(text.split())
@@ -201,7 +208,7 @@ def paper_item(paper: Paper, link: urls.Urls, topics: dict[str, tuple[str, str]]
     body.append("<p>" + " · ".join(links) + "</p>")
     return FeedItem(
         id=paper_item_id(paper.id),
-        title=first_title(paper),
+        title=item_title(paper),
         url=url,
         date=paper.first_seen,
         html="".join(body),

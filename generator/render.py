@@ -14,6 +14,7 @@ import html
 import json
 import re
 import traceback
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ def _markdown_renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+# markdown_to_html and its shortcut render Markdown as CommonMark would. No template uses them: titles and
+# abstracts are text as written (text_html), never Markdown. tests/test_bench_smoke.py still imports them.
+#
 # What can make a one-line text more than one plain paragraph to CommonMark (markdown-it's commonmark
 # preset, no HTML): line breaks and controls, emphasis, a block marker at the start, a backslash escape,
 # a code span, an entity, an autolink, a link, white space at either end. Anything else renders as
@@ -109,13 +113,13 @@ BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _plain_paragraph(text: str) -> str:
-    return "<p>" + html.escape(text, quote=False).replace('"', "&quot;") + "</p>\n"
+    return "<p>" + escape_html_text(text) + "</p>\n"
 
 
 def markdown_to_html(markdown: MarkdownIt, text: str) -> str:
-    """markdown.render(text), with a shortcut for plain one-line text (most abstracts) that gives the same bytes.
+    """markdown.render(text), with a shortcut for plain one-line text that gives the same bytes.
 
-    LaTeX-ish abstracts escape punctuation (\\%, \\&): an escaped character is literal, so a text is
+    LaTeX-ish text escapes punctuation (\\%, \\&): an escaped character is literal, so a text is
     still plain when it is once each escape is read as a neutral character, unless it has a code
     span (where a backslash is literal) or an autolink (flagged either way).
     """
@@ -128,12 +132,112 @@ def markdown_to_html(markdown: MarkdownIt, text: str) -> str:
     return markdown.render(text)
 
 
-MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+def escape_html_text(text: str) -> str:
+    """Text as HTML character data: & < > and " escaped, as markdown-it escapes a paragraph's text."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+# An http(s) URL in running text: the scheme, then the characters a URI may hold (RFC 3986), so a quote,
+# an angle bracket, a space or a non-ASCII character ends it.
+WEB_URL = re.compile(r"(?i:https?)://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+SENTENCE_PUNCTUATION = ".,;:!?'*"
+OPENING_BRACKET = {")": "(", "]": "["}
+PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a blank line, which may hold spaces
+
+
+def url_in_text(found: str) -> str:
+    """The URL a WEB_URL match stands for: punctuation ending the sentence, and a closing bracket the URL
+    did not open, belong to the text around it (`see https://x.org/a.`, `(at https://x.org/a)`)."""
+    end = len(found)
+    while end:
+        last = found[end - 1]
+        if last in SENTENCE_PUNCTUATION or (last in OPENING_BRACKET and found.count(OPENING_BRACKET[last], 0, end) < found.count(last, 0, end)):
+            end -= 1
+        else:
+            break
+    return found[:end]
+
+
+def linked_text_html(text: str) -> str:
+    """Text escaped, each http(s) URL in it a link to itself; nothing else becomes markup."""
+    parts: list[str] = []
+    done = 0
+    for match in WEB_URL.finditer(text):
+        url = url_in_text(match[0])
+        if url.find("://") + 3 == len(url):  # a scheme and nothing after it
+            continue
+        start = match.start()
+        parts += escape_html_text(text[done:start]), f'<a href="{html.escape(url)}" rel="nofollow noopener">{escape_html_text(url)}</a>'
+        done = start + len(url)
+    parts.append(escape_html_text(text[done:]))
+    return "".join(parts)
+
+
+def text_html(text: str) -> markupsafe.Markup:
+    """Text shown as written, as HTML: escaped, a <p> for each part between blank lines, http(s) URLs linked.
+
+    Never Markdown: `*`, `_`, backticks, brackets, backslashes and entities are the author's characters.
+    """
+    if "\n" not in text and "://" not in text:  # one paragraph without a link: nearly every abstract
+        stripped = text.strip()
+        return markupsafe.Markup("<p>" + escape_html_text(stripped) + "</p>\n" if stripped else "")
+    paragraphs = (part.strip() for part in PARAGRAPH_BREAK.split(text))
+    return markupsafe.Markup("".join("<p>" + linked_text_html(part) + "</p>\n" for part in paragraphs if part))
+
+
+# Bidi classes of the characters that can reorder the text after them: right-to-left letters and digits,
+# and the explicit embeddings, overrides and isolates (U+202A-202E, U+2066-2069).
+DIRECTION_TURNING = frozenset({"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+ISOLATE_CONTROLS = re.compile("[\u2066-\u2069]")
+ISOLATE_INITIATORS = "\u2066\u2067\u2068"
+
+
+def balanced_isolates(text: str) -> str:
+    """The text without the isolate ends (PDI) it did not open, with one for each it left open: a PDI
+    matches the nearest open isolate, so an unmatched one would close the isolate around the text."""
+    if not ISOLATE_CONTROLS.search(text):
+        return text
+    kept: list[str] = []
+    depth = 0
+    for char in text:
+        if char in ISOLATE_INITIATORS:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            if not depth:
+                continue
+            depth -= 1
+        kept.append(char)
+    return "".join(kept) + POP_DIRECTIONAL_ISOLATE * depth
+
+
+def isolated(text: str) -> str:
+    """The text, unable to turn the direction of what follows it where no <bdi> can be (`<title>`, feed titles,
+    Markdown lines): wrapped in U+2068 FIRST STRONG ISOLATE ... U+2069 POP DIRECTIONAL ISOLATE when it holds a
+    right-to-left letter or a bidi control. Other text is returned as it is: isolating it would change nothing shown."""
+    if text.isascii() or not any(unicodedata.bidirectional(char) in DIRECTION_TURNING for char in text):
+        return text
+    return FIRST_STRONG_ISOLATE + balanced_isolates(text) + POP_DIRECTIONAL_ISOLATE
+
+
+# Markdown mirrors show titles and topic names as written: every character CommonMark (or GitHub's
+# flavour: ~~strike~~, $math$, | tables) can read as markup is backslash-escaped, and so is a list or
+# setext marker starting a line. The rest (letters, spaces, . - ( ) and such) stays readable.
+MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|&~#$"})
+# A line's leading white space is dropped (a paragraph drops it too; four spaces after a blank line would make code).
+MARKDOWN_LINE_START = re.compile(r"^[^\S\n]*(?:([-+=])|(\d+)(?=[.)]))?", re.MULTILINE)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    sign, number = match.group(1, 2)
+    if sign:
+        return "\\" + sign  # \- \+ \=
+    return number + "\\" if number else ""  # 1\. 2\)
 
 
 def markdown_escape(text: str) -> str:
-    """Escape text for inline Markdown so nothing in a title becomes markup."""
-    return str(text).translate(MARKDOWN_SPECIALS)
+    """Text for inline Markdown that CommonMark renders as exactly this text: nothing in it becomes markup."""
+    return MARKDOWN_LINE_START.sub(_escape_line_start, str(text).translate(MARKDOWN_SPECIALS))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -191,6 +295,13 @@ def escape_output(value: Any) -> str:
     return markupsafe.escape(value)
 
 
+def bdi_join(items: Iterable[str], separator: str) -> markupsafe.Markup:
+    """Each item escaped in a <bdi> of its own, so none can turn the direction of the separators and items after it."""
+    escaped = list(map(escape_text, items))
+    inner = "</bdi>" + escape_text(separator) + "<bdi>"
+    return markupsafe.Markup("<bdi>" + inner.join(escaped) + "</bdi>" if escaped else "")
+
+
 class FastEscapeTemplate(jinja2.Template):
     """A template that outputs through escape_output and copies its globals from one dict."""
 
@@ -228,10 +339,9 @@ class Renderer:
             extensions=[FragmentCacheExtension],
         )
         self.env.template_class = FastEscapeTemplate
-        markdown = _markdown_renderer()
         link = urls.Urls(site_info.base_url)
-        self.env.filters["markdown"] = lambda text: markdown_to_html(markdown, text or "")
-        self.env.filters["md_escape"] = markdown_escape
+        # Titles and abstracts are shown as written: text, never Markdown (content pages are Markdown, rendered by pages.py).
+        self.env.filters.update(paragraphs=lambda text: text_html(text or ""), isolate=isolated, bdi_join=bdi_join, md_escape=markdown_escape)
         self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
         day_url = lambda date: link.url(urls.day_dir(date))  # noqa: E731 - one helper, a global and a filter
         paper_url = lambda paper_id: link.url(urls.paper_dir(paper_id))  # noqa: E731

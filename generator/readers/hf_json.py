@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ..model import Entry
+from ..normalize import normalize_title
 from ..problems import Problem, error, warning
 from . import ParseResult
 from .common import FILE_DATE, PARAGRAPH_MAX, decode_text, drop_unshowable
@@ -183,6 +184,15 @@ def _iso_day(value: object) -> str | None:
         return None
 
 
+def _shown_title(hf_title: str, as_written: str) -> str:
+    """The title to show. paper.title is Hugging Face's copy of the title with its LaTeX stripped (`$\\nabla^2$DFT`
+    became `nabla^2DFT`); the item's own title is as the authors wrote it. As written, where both are the same
+    title to the dedupe key, which drops the LaTeX: so the paper's id does not depend on which one a dump has."""
+    if not hf_title or (as_written and as_written != hf_title and normalize_title(as_written) == normalize_title(hf_title)):
+        return as_written
+    return hf_title
+
+
 def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int) -> tuple[Entry | None, Problem | None]:
     if isinstance(item, str):
         try:
@@ -192,7 +202,7 @@ def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int
     if not isinstance(item, dict):
         return None, warning(source, line, f"an item is a {type(item).__name__}, not a paper record", "skipped")
     paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
-    title = _clean(paper.get("title")) or _clean(item.get("title"))
+    title = _shown_title(_clean(paper.get("title")), _clean(item.get("title")))
     if not title:
         return None, warning(source, line, "a paper with no title", "skipped")
     abstract = _clean(paper.get("summary"))
