@@ -305,3 +305,26 @@ def test_the_one_pass_array_decode_agrees_with_json_loads(text: str) -> None:
     items, offsets = decoded
     assert items == document
     assert offsets == hf_json._item_offsets(text, text.index("["))
+
+
+@pytest.mark.parametrize(
+    ("wrapper_date", "file_name", "severity", "date"),
+    [
+        ("0000-01-01", "dumps/2024-04-20.json", Severity.ERROR, None),
+        ("2024-02-30", "dumps/2024-04-20.json", Severity.ERROR, None),
+        ("2024-04-19", "dumps/2024-04-20.json", Severity.WARNING, dt.date(2024, 4, 19)),
+    ],
+)
+def test_a_json_dump_date_that_is_no_real_day_or_not_the_file_names_is_reported(
+    wrapper_date: str, file_name: str, severity: Severity, date: dt.date | None
+) -> None:
+    document = {"status": "ok", "date": wrapper_date, "count": 1, "data": [{"title": "A paper", "summary": "Its abstract."}]}
+    result = read_json_dump(json.dumps(document).encode(), file_name, None)
+    [problem] = result.problems
+    assert problem.severity is severity and wrapper_date in problem.message + str(date)
+    assert [e.date for e in result.entries] == ([date] if date else [])
+
+
+def test_a_json_file_name_that_is_no_real_day_is_an_error() -> None:
+    result = read_json_dump(b'[{"title": "A paper", "summary": "Its abstract."}]', "dumps/2024-02-30.json", None)
+    assert result.entries == () and result.problems[0].severity is Severity.ERROR

@@ -17,7 +17,7 @@ from ..model import Entry
 from ..normalize import normalize_title
 from ..problems import Problem, error, warning
 from . import ParseResult
-from .common import FILE_DATE, PARAGRAPH_MAX, decode_text, drop_unshowable
+from .common import FILE_DATE, PARAGRAPH_MAX, date_from_file_name, decode_text, drop_unshowable
 
 ARXIV_VERSION = re.compile(r"v\d+$")
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}")
@@ -72,14 +72,24 @@ def _item_offsets(text: str, array_start: int) -> list[int]:
     return offsets
 
 
-def _day_of(source: str, wrapper_date: object) -> dt.date | None:
-    for candidate in (wrapper_date, source.rsplit("/", 1)[-1]):
-        if isinstance(candidate, str) and (match := FILE_DATE.search(candidate)):
-            try:
-                return dt.date(int(match[1]), int(match[2]), int(match[3]))
-            except ValueError:
-                continue
-    return None
+def _day_of(source: str, wrapper_date: object) -> tuple[dt.date | None, Problem | None]:
+    """The day of a dump: its wrapper's `date`, else its file name's; a date that is no real day is an error, and
+    a wrapper date naming another day than the file name is used with a warning."""
+    _, name_date = date_from_file_name(source)
+    if wrapper_date is None:
+        if name_date is None:
+            return None, error(source, 1, "cannot tell the day of this JSON dump", "name the file like 2024-05-27.json")
+        return name_date, None
+    match = FILE_DATE.match(wrapper_date) if isinstance(wrapper_date, str) else None
+    try:
+        date = dt.date(int(match[1]), int(match[2]), int(match[3])) if match else None
+    except ValueError:
+        date = None
+    if date is None:
+        return None, error(source, 1, f"the dump's date {wrapper_date!r} is not a real day", "write it as YYYY-MM-DD")
+    if name_date is not None and date != name_date:
+        return date, warning(source, 1, f"the dump's date says {date}, the file name {name_date}", "dated by the dump's date; rename the file")
+    return date, None
 
 
 _DECODER = json.JSONDecoder()
@@ -159,13 +169,13 @@ def read_json_dump(data: bytes, source: str, default_year: int | None) -> ParseR
 
 
 def _entries_of(items: list[Any], offsets: list[int], text: str, source: str, wrapper_date: object) -> ParseResult:
-    date = _day_of(source, wrapper_date)
+    date, day_problem = _day_of(source, wrapper_date)
     if date is None:
-        return ParseResult((), (error(source, 1, "cannot tell the day of this JSON dump", "name the file like 2024-05-27.json"),))
+        return ParseResult((), (day_problem,) if day_problem else ())
     if len(offsets) != len(items):
         offsets = [0] * len(items)
     entries: list[Entry] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = [day_problem] if day_problem else []
     for item, line in zip(items, _line_numbers(text, offsets), strict=True):
         entry, item_problem = _entry_from_item(item, date, source, line, len(entries) + 1)
         if item_problem:
