@@ -5,10 +5,17 @@ GET and HEAD only; a request never reaches a file outside the output folder
 get a small script that listens on an event stream ({base}__digest/events) and
 reloads the page after a rebuild or shows an overlay with the build's errors;
 the script is added to the response only, never to the files on disk.
+
+Bound to a loopback address (the default), it answers only requests whose Host
+is localhost, 127.0.0.1, [::1] or its own address, any port: a page of another
+site whose name was made to resolve to 127.0.0.1 (DNS rebinding) gets a 403,
+not the site or its event stream. Bound to any other address on purpose
+(--host 0.0.0.0, a LAN address), it answers any Host.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import mimetypes
 import sys
@@ -226,6 +233,34 @@ def inject_reload(html: bytes, base_path: str, build: int) -> bytes:
     return html[:position] + script + html[position:]
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port or brackets, lower case: `[::1]:8000` -> `::1`."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return address == "localhost"
+
+
+def host_allowed(header: str | None, bound: str) -> bool:
+    """Whether a server bound to `bound` answers a request with this Host header (see the module's comment).
+
+    No Host at all (an HTTP/1.0 tool) is answered: a browser, the only way in for DNS rebinding, always sends one.
+    """
+    if header is None or not is_loopback(bound):
+        return True
+    return host_name(header).removesuffix(".") in LOOPBACK_NAMES | {bound.lower()}
+
+
 FALLBACK_404 = b"<!doctype html><html><head><meta charset=utf-8><title>Not found</title></head><body><h1>Not found</h1></body></html>\n"
 
 
@@ -275,6 +310,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.METHOD_NOT_ALLOWED, message, "text/plain; charset=utf-8", True, {"Allow": "GET, HEAD"})
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _method_not_allowed
+
+    def parse_request(self) -> bool:
+        """The request line and headers; a request for a name the server does not answer gets its 403 here, whatever its method and path."""
+        if not super().parse_request():
+            return False
+        if host_allowed(self.headers.get("Host"), str(self.server.server_address[0])):
+            return True
+        message = b"403 forbidden: this preview answers requests for localhost, 127.0.0.1 and [::1] only\n"
+        self.close_connection = True
+        self._send(HTTPStatus.FORBIDDEN, message, "text/plain; charset=utf-8", self.command != "HEAD")
+        return False
 
     def _respond(self, send_body: bool) -> None:
         server = self.server

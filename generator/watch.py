@@ -1,9 +1,15 @@
 """Watch the inputs of a build and turn raw file events into classified, debounced batches.
 
-Watched: the content folder and the theme folders (recursively) and the config
-file (through a non-recursive watch of its folder, so an editor that saves by
-renaming a new file over the old one is still seen). Never the output folder:
-it is neither under a watched folder nor, being a folder, the config file.
+Watched: the content folder and the theme folders, recursively; and, without
+recursion, the nearest existing folder above each of them and above the config
+file, for the one name on the way down. An OS watch dies with its folder: the
+folder above sees a watched folder deleted, moved away or made (one missing at
+start too), and the watches are placed again before the change is reported.
+The config file is seen through its folder, so an editor that saves by renaming
+a new file over the old still counts. Never the output folder: the build
+refuses one inside the content folder, the folders above report only names on
+the way to what a build reads, and classify() drops its events whatever watch
+reports them.
 
 Like Zola's fs_utils: every raw event is reduced to added / modified / deleted,
 only the last state of each path in a batch counts, editor temp files are
@@ -13,6 +19,7 @@ templates, static, config) so the terminal can say what triggered a rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import signal
 import sys
@@ -21,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 import watchfiles
 
@@ -73,9 +81,37 @@ class WatchTargets:
     config_file: Path
     output_dir: Path
 
+    def folders(self) -> tuple[Path, ...]:
+        """The folders a build reads, resolved, whether they exist now or not."""
+        return tuple(dict.fromkeys(folder.resolve() for folder in (self.content_dir, *self.theme_dirs)))
+
     def recursive_roots(self) -> tuple[Path, ...]:
-        roots = [self.content_dir, *self.theme_dirs]
-        return tuple(sorted({root.resolve() for root in roots if root.is_dir()}))
+        return tuple(sorted(folder for folder in self.folders() if folder.is_dir()))
+
+    def anchors(self) -> tuple[tuple[Path, str], ...]:
+        """(nearest existing folder above, name of the next step down) for each folder read and the config file."""
+        found = set()
+        for wanted in (*self.folders(), self.config_file.resolve()):
+            above = wanted.parent
+            while not above.is_dir() and above != above.parent:
+                wanted, above = above, above.parent
+            found.add((above, wanted.name))
+        return tuple(sorted(found))
+
+    def layout(self) -> Layout:
+        """What to watch now, and which of the paths a build reads exist."""
+        present = tuple(path for path in (*self.folders(), self.config_file.resolve()) if path.exists())
+        return Layout(self.recursive_roots(), self.anchors(), present)
+
+    def reshapes(self, path: Path) -> bool:
+        """Whether an event on `path` may have killed a watch: it names a watched folder or a folder above one."""
+        return any(path == folder or path in folder.parents for folder in (*self.folders(), self.config_file.resolve().parent))
+
+
+class Layout(NamedTuple):
+    recursive: tuple[Path, ...]  # watched with everything below
+    anchors: tuple[tuple[Path, str], ...]  # (folder, name): the folder watched for that child only
+    present: tuple[Path, ...]
 
 
 def is_editor_temp(name: str) -> bool:
@@ -164,71 +200,134 @@ def _pump(
     paths: tuple[Path, ...],
     recursive: bool,
     accept: Callable[[watchfiles.Change, str], bool],
-    sink: queue.Queue,
-    stop: threading.Event,
+    sink: queue.Queue[set[tuple[watchfiles.Change, str]]],
+    stop: AnyOf,
     ready: threading.Event,
+    lost: threading.Event,
 ) -> None:
     # yield_on_timeout: the first (empty) yield tells that the OS watches are in place.
-    for batch in watchfiles.watch(
-        *paths,
-        watch_filter=accept,
-        debounce=DEBOUNCE_MS,
-        step=STEP_MS,
-        stop_event=stop,
-        rust_timeout=int(POLL_SECONDS * 1000),
-        yield_on_timeout=True,
-        raise_interrupt=False,
-        recursive=recursive,
-    ):
+    try:
+        for batch in watchfiles.watch(
+            *paths,
+            watch_filter=accept,
+            debounce=DEBOUNCE_MS,
+            step=STEP_MS,
+            stop_event=stop,
+            rust_timeout=int(POLL_SECONDS * 1000),
+            yield_on_timeout=True,
+            raise_interrupt=False,
+            recursive=recursive,
+        ):
+            ready.set()
+            if batch:
+                sink.put(batch)
+    except FileNotFoundError:  # a folder vanished between choosing the watches and placing them: place them again
+        lost.set()
+    finally:
         ready.set()
-        if batch:
-            sink.put(batch)
+
+
+class AnyOf:
+    """Set once any of its events is set: a watcher stops with the whole watch or with its own layout."""
+
+    def __init__(self, *events: threading.Event) -> None:
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
+class Watchers:
+    """The OS watches of one layout, each pump a thread feeding the shared sink."""
+
+    def __init__(self, layout: Layout, sink: queue.Queue[set[tuple[watchfiles.Change, str]]], stop: threading.Event) -> None:
+        self.retired = threading.Event()
+        self.lost = threading.Event()
+        self.stop = AnyOf(stop, self.retired)
+        anchors = set(layout.anchors)
+        anchor_folders = {folder for folder, _ in anchors}
+
+        def accept_any(change: watchfiles.Change, path: str) -> bool:
+            return not is_editor_temp(Path(path).name)
+
+        def accept_anchored(change: watchfiles.Change, path: str) -> bool:
+            step = Path(path)
+            return (step.parent, step.name) in anchors or step in anchor_folders
+
+        self.pumps: list[tuple[threading.Thread, threading.Event]] = []
+        for paths, recursive, accept, name in (
+            (layout.recursive, True, accept_any, "watch-inputs"),
+            (tuple(sorted(anchor_folders)), False, accept_anchored, "watch-above"),
+        ):
+            if paths:
+                ready = threading.Event()
+                thread = threading.Thread(target=_pump, args=(paths, recursive, accept, sink, self.stop, ready, self.lost), daemon=True, name=name)
+                self.pumps.append((thread, ready))
+                thread.start()
+
+    def wait_ready(self, stop: threading.Event) -> None:
+        for pump, ready in self.pumps:
+            while not ready.wait(POLL_SECONDS) and pump.is_alive() and not stop.is_set():
+                pass
+
+    def retire(self) -> None:
+        self.retired.set()
 
 
 def watch_changes(targets: WatchTargets, stop: threading.Event, on_ready: Callable[[], None] | None = None) -> Iterator[tuple[FileChange, ...]]:
-    """Yield batches of relevant changes until `stop` is set; `on_ready` runs once every change will be seen."""
+    """Yield batches of relevant changes until `stop` is set; `on_ready` runs once every change will be seen.
+
+    Before a batch is reported, the watches are placed again wherever a folder came or
+    went, the new ones in place before the old ones stop: the rebuild that follows reads
+    whatever no watch saw. A read path appearing or vanishing with no event (above every
+    watch) is found by comparing the layout at every wake-up, and reported as a change.
+    """
     sink: queue.Queue[set[tuple[watchfiles.Change, str]]] = queue.Queue()
-    config_file = targets.config_file.resolve()
-
-    def accept_any(change: watchfiles.Change, path: str) -> bool:
-        return not is_editor_temp(Path(path).name)
-
-    def accept_config(change: watchfiles.Change, path: str) -> bool:
-        return Path(path).name == config_file.name
-
-    pumps: list[tuple[threading.Thread, threading.Event]] = []
-    roots = targets.recursive_roots()
-    for paths, recursive, accept, name in (
-        (roots, True, accept_any, "watch-content"),
-        ((config_file.parent,) if config_file.parent.is_dir() else (), False, accept_config, "watch-config"),
-    ):
-        if paths:
-            ready = threading.Event()
-            pumps.append((threading.Thread(target=_pump, args=(paths, recursive, accept, sink, stop, ready), daemon=True, name=name), ready))
-    for pump, _ in pumps:
-        pump.start()
-    for pump, ready in pumps:
-        while not ready.wait(POLL_SECONDS) and pump.is_alive() and not stop.is_set():
-            pass
-    if on_ready:
-        on_ready()
-    while not stop.is_set():
-        try:
-            raw = set(sink.get(timeout=POLL_SECONDS))
-        except queue.Empty:
-            continue
-        while not sink.empty():  # the other watcher's batch from the same save belongs here too
-            raw |= sink.get_nowait()
-        changes = summarize(raw, targets)
-        if changes:
-            yield changes
+    armed: Layout | None = None
+    watchers: Watchers | None = None
+    try:
+        while not stop.is_set():
+            raw: set[tuple[watchfiles.Change, str]] = set()
+            if armed is not None:
+                with contextlib.suppress(queue.Empty):
+                    raw = set(sink.get(timeout=POLL_SECONDS))
+                while not sink.empty():  # the other watcher's batch from the same save belongs here too
+                    raw |= sink.get_nowait()
+            layout = targets.layout()
+            if (
+                armed is None
+                or watchers is None
+                or (layout.recursive, layout.anchors) != (armed.recursive, armed.anchors)
+                or watchers.lost.is_set()
+                or any(change is not watchfiles.Change.modified and targets.reshapes(Path(path)) for change, path in raw)
+            ):
+                previous, watchers = watchers, Watchers(layout, sink, stop)
+                watchers.wait_ready(stop)
+                if previous is not None:
+                    previous.retire()
+            if armed is not None:
+                raw |= {(watchfiles.Change.added, str(path)) for path in set(layout.present) - set(armed.present)}
+                raw |= {(watchfiles.Change.deleted, str(path)) for path in set(armed.present) - set(layout.present)}
+            armed = layout
+            if on_ready:
+                on_ready()
+                on_ready = None
+            changes = summarize(raw, targets)
+            if changes:
+                yield changes
+    finally:
+        if watchers is not None:
+            watchers.retire()
 
 
 def targets_for(config: Config | None, project_root: Path, config_file: Path) -> WatchTargets:
     """What to watch for this config; with no loadable config, the defaults (so fixing it is seen)."""
     content = config.content_dir if config else project_root / "content"
     output = config.output_dir if config else project_root / "site"
-    themes = tuple(theme_dirs(config.theme if config else "default", project_root))
+    theme = config.theme if config else "default"
+    # The project's folders for the theme and the default it falls back to, even while they do not
+    # exist: creating one changes the build.
+    themes = tuple(dict.fromkeys([project_root / "themes" / theme, *theme_dirs(theme, project_root), project_root / "themes" / "default"]))
     return WatchTargets(content, themes, config_file, output)
 
 

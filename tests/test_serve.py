@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve import EVENTS_PATH, Outcome, inject_reload, resolve_in_build, resolve_request
+from generator.serve import EVENTS_PATH, Outcome, host_allowed, inject_reload, resolve_in_build, resolve_request
 
 REPO_ROOT = Path(__file__).parent.parent
 BASE = "/digest/"
@@ -59,10 +59,16 @@ class Preview:
         self.port = int(match.group(1))
         read_until(self.child.stdout, "watching for changes")
 
-    def request(self, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    def request(self, method: str, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        """One request; `host` replaces the Host header http.client would send (127.0.0.1:port)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.request(method, path)  # http.client sends the path as is: no `..` clean-up
+            if host is None:
+                connection.request(method, path)  # http.client sends the path as is: no `..` clean-up
+            else:
+                connection.putrequest(method, path, skip_host=True)
+                connection.putheader("Host", host)
+                connection.endheaders()
             response = connection.getresponse()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
         finally:
@@ -284,6 +290,27 @@ def test_no_reload_serves_the_files_as_they_are_and_ctrl_c_exits_0(project: Path
     finally:
         code, errors = other.stop()
     assert code == 0 and "Traceback" not in errors, (code, errors)
+
+
+def test_only_loopback_host_names_are_answered(preview: Preview) -> None:
+    """A DNS-rebinding page asks with its own name: neither the site nor the event stream answers it; local names get the site."""
+    refusal = b"403 forbidden: this preview answers requests for localhost, 127.0.0.1 and [::1] only\n"
+    for host in ("evil.example", f"evil.example:{preview.port}", "127.0.0.1.evil.example", f"localhost.evil.example:{preview.port}"):
+        for method, path in (("GET", BASE), ("GET", BASE + "papers.json"), ("GET", BASE + EVENTS_PATH), ("GET", "/"), ("POST", BASE), ("HEAD", BASE)):
+            status, headers, body = preview.request(method, path, host)
+            assert status == 403 and headers["content-type"] == "text/plain; charset=utf-8", (host, method, path)
+            assert body == (b"" if method == "HEAD" else refusal), (host, method, path)
+    port = preview.port
+    for host in ("localhost", f"localhost:{port}", f"LOCALHOST:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "[::1]", "localhost.:80"):
+        status, _, body = preview.request("GET", BASE, host)
+        assert status == 200 and b"EventSource" in body, host
+
+
+def test_a_server_bound_to_another_address_answers_any_host() -> None:
+    """Bound to 0.0.0.0 or a LAN address the preview was exposed on purpose: names cannot be listed, so any is answered."""
+    assert host_allowed("evil.example", "0.0.0.0") and host_allowed("my-laptop.local:8000", "192.168.1.20")
+    assert not host_allowed("evil.example", "127.0.0.1") and not host_allowed("evil.example:80", "127.0.0.2")
+    assert host_allowed("127.0.0.2:8000", "127.0.0.2") and host_allowed(None, "127.0.0.1")
 
 
 def test_resolve_request_stays_inside_the_root(tmp_path: Path) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import watchfiles
 
-from generator.watch import ChangeKind, EventKind, FileChange, WatchTargets, classify, is_editor_temp, summarize, watch_changes
+from generator.watch import ChangeKind, EventKind, FileChange, WatchTargets, classify, is_editor_temp, summarize, targets_for, watch_changes
 
 REPO_ROOT = Path(__file__).parent.parent
 
@@ -152,3 +154,90 @@ def test_digest_watch_rebuilds_on_save_reports_errors_and_stops_cleanly(sample_p
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+class Watching:
+    """watch_changes running in a thread, its changes collected as they come."""
+
+    def __init__(self, targets: WatchTargets) -> None:
+        self.stop = threading.Event()
+        ready = threading.Event()
+        self.changes: list[FileChange] = []
+        self.thread = threading.Thread(target=self._collect, args=(targets, ready), daemon=True)
+        self.thread.start()
+        assert ready.wait(10)
+
+    def _collect(self, targets: WatchTargets, ready: threading.Event) -> None:
+        for batch in watch_changes(targets, self.stop, ready.set):
+            self.changes.extend(batch)
+
+    def sees(self, wanted: Callable[[FileChange], bool], timeout: float = 10.0) -> bool:
+        """Whether a wanted change arrives, then forget what came (a generous wait: whether, not how fast)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(wanted(change) for change in list(self.changes)):
+                time.sleep(0.3)  # the rest of the same burst
+                self.changes.clear()
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        assert not self.thread.is_alive()
+
+
+@pytest.mark.parametrize("missing_at_start", [False, True], ids=["deleted-while-watching", "missing-at-start"])
+@pytest.mark.parametrize(
+    ("folder", "edited", "kind"),
+    [
+        ("content", "content/dumps/day.txt", ChangeKind.DUMPS),
+        ("themes/mine", "themes/mine/templates/day.html", ChangeKind.TEMPLATES),
+        ("themes", "themes/mine/templates/day.html", ChangeKind.TEMPLATES),
+        ("conf", "conf/digest.yaml", ChangeKind.CONFIG),
+    ],
+)
+def test_real_watch_keeps_seeing_a_folder_deleted_and_created_again(tmp_path: Path, folder: str, edited: str, kind: ChangeKind, missing_at_start: bool) -> None:
+    """A watch dies with its folder: the folder above, watched too, sees it come back, and the watch is placed again."""
+    for name in ("content/dumps", "themes/mine/templates", "conf", "site"):
+        (tmp_path / name).mkdir(parents=True)
+    config = tmp_path / "conf" / "digest.yaml"
+    config.write_text("title: T\n", encoding="utf-8")
+    targets = WatchTargets(tmp_path / "content", (tmp_path / "themes" / "mine",), config, tmp_path / "site")
+    if missing_at_start:
+        shutil.rmtree(tmp_path / folder)
+    watching = Watching(targets)
+    try:
+        if not missing_at_start:
+            shutil.rmtree(tmp_path / folder)
+            assert watching.sees(lambda change: change.event is EventKind.DELETED)
+        path = tmp_path / edited
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("first\n", encoding="utf-8")
+        # The first sign may be the folder itself coming back; a rebuild then reads what it holds.
+        assert watching.sees(lambda change: change.path == path or change.path in path.parents)
+        path.write_text("second\n", encoding="utf-8")  # an edit inside the folder come back: its own watch sees it
+        assert watching.sees(lambda change: change == FileChange(path, EventKind.MODIFIED, kind))
+        shutil.rmtree(tmp_path / "site")  # the output folder stays unwatched, wherever the watches moved
+        (tmp_path / "site" / "days").mkdir(parents=True)
+        (tmp_path / "site" / "days" / "index.html").write_text("built\n", encoding="utf-8")
+        assert not watching.sees(lambda change: True, timeout=0.5)
+    finally:
+        watching.close()
+
+
+def test_a_project_theme_folder_made_while_watching_is_seen(tmp_path: Path) -> None:
+    """themes/default in the project overrides the shipped default template by template: making it changes the build."""
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    (tmp_path / "digest.yaml").write_text("title: T\n", encoding="utf-8")
+    watching = Watching(targets_for(None, tmp_path, tmp_path / "digest.yaml"))
+    try:
+        template = tmp_path / "themes" / "default" / "templates" / "404.html"
+        template.parent.mkdir(parents=True)
+        template.write_text("first\n", encoding="utf-8")
+        assert watching.sees(lambda change: change.path == template or change.path in template.parents)
+        template.write_text("second\n", encoding="utf-8")
+        assert watching.sees(lambda change: change == FileChange(template, EventKind.MODIFIED, ChangeKind.TEMPLATES))
+    finally:
+        watching.close()
