@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.model import Entry
-from generator.normalize import normalize_title
-from generator.readers.hf_json import read_json_dump
-from generator.readers.text_dump import looks_like_abstract, looks_like_title, read_text_dump
+from generator.pipeline.normalize import normalize_title
+from generator.pipeline.readers.hf_json import read_json_dump
+from generator.pipeline.readers.text_dump import looks_like_abstract, looks_like_title, read_text_dump
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SEEDS = DATA / "seeds"

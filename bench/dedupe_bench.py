@@ -28,7 +28,7 @@ def pairs(labels: Sequence[object]) -> int:
 
 def measure(size: int, seed: int) -> dict[str, Any]:
     from bench.corpus import make_corpus
-    from generator.dedupe import dedupe
+    from generator.pipeline.dedupe import dedupe
 
     corpus = make_corpus(size, seed)
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

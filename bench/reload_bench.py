@@ -69,8 +69,8 @@ def edited_dump(project: Path, which: str) -> Path:
     if which == "middle":
         return dumps[len(dumps) // 2]
     sys.path.insert(0, str(REPO_ROOT))
-    from generator import ingest
     from generator.config import load_config
+    from generator.pipeline import ingest
 
     config = load_config(project / "digest.yaml", project)[0]
     found, _ = ingest.discover(config.content_dir)
@@ -135,7 +135,7 @@ def phases(project: Path, rounds: int, which: str = "middle") -> dict[str, float
     """Median seconds per build phase (and the session's own share) over one-dump rebuilds, in process."""
     sys.path.insert(0, str(REPO_ROOT))
     from generator.config import load_config
-    from generator.incremental import RebuildSession
+    from generator.preview.incremental import RebuildSession
 
     session = RebuildSession(lambda: load_config(project / "digest.yaml", project)[0], project)
     assert session.rebuild().ok

@@ -54,9 +54,9 @@ def change_one_dump(dumps: Sequence[Path]) -> Path:
 def measure_size(size: int, seed: int, workdir: Path, incremental: bool) -> dict[str, Any]:
     """Everything the table shows for one corpus size; runs inside the child process."""
     from bench.corpus import make_entries, write_text_dumps
-    from generator import output
     from generator.build import build_site
     from generator.config import load_config
+    from generator.site import output
 
     started = time.perf_counter()
     project = workdir / f"size-{size}"
@@ -100,7 +100,7 @@ def incremental_rebuild(project: Path, dumps: Sequence[Path]) -> dict[str, Any]:
     """Time the serve session's rebuild after one dump changed (its first build primes the caches)."""
     try:
         from generator.config import load_config
-        from generator.incremental import RebuildSession
+        from generator.preview.incremental import RebuildSession
     except ImportError as exc:
         return {"incremental_note": f"not available yet ({exc})"}
 
@@ -157,7 +157,7 @@ def probe_seconds(repeats: int = 5) -> float:
 
 def time_digest_build(project: Path) -> dict[str, Any]:
     """`digest build` of a size's project as a user's first build: no output folder, no spare."""
-    from generator.output import spare_of
+    from generator.site.output import spare_of
 
     set_aside((project / "site", spare_of(project / "site")), project.parent / SET_ASIDE)
     measured = run_measured([sys.executable, "-m", "generator", "build", "--quiet"], project, user_environment(), interval=0.1)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from generator.build import build_site
 from generator.config import load_config
-from generator.output import write_atomic
+from generator.site.output import write_atomic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT / "tests" / "data" / "hf-daily-2024.tar.xz"

@@ -21,7 +21,7 @@ from generator.build import build_site
 from generator.config import Config
 from generator.memo import Memo
 from generator.model import Paper
-from generator.topics import DEFAULT_TAXONOMY, Classifier, classify_papers, coverage, load_taxonomy, parse_taxonomy
+from generator.pipeline.topics import DEFAULT_TAXONOMY, Classifier, classify_papers, coverage, load_taxonomy, parse_taxonomy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT / "tests" / "data" / "hf-daily-2024.tar.xz"

@@ -1,3 +1,3 @@
-from .entry import run
+from generator.entry import run
 
 run()

@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import ingest, pages, topics
-from .assemble import assemble
-from .config import Config
-from .heap import cycle_collector_paused
-from .memo import Memo
-from .model import ContentPage, Entry, Site
-from .output import MemorySink, Sink
-from .problems import Problem, Severity
-from .progress import Progress, no_progress
+from generator.config import Config
+from generator.heap import cycle_collector_paused
+from generator.memo import Memo
+from generator.model import ContentPage, Entry, Site
+from generator.pipeline import ingest, pages, topics
+from generator.pipeline.assemble import assemble
+from generator.problems import Problem, Severity
+from generator.progress import Progress, no_progress
+from generator.site.output import MemorySink, Sink
 
 if TYPE_CHECKING:
-    from .render import Renderer, SiteInfo
+    from generator.site.render import Renderer, SiteInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +65,11 @@ class Timer:
 def prepare_rendering() -> None:
     """Import what the dedupe and rendering need (rapidfuzz, Jinja2, markdown-it, the exports and feeds: a tenth
     of a second), done by this process while forked readers start on the dumps, rather than before any work begins."""
-    from . import dedupe, export, feeds, parallel_render, search, sitemap  # noqa: F401
+    from generator.site import export, feeds, parallel_render, search, sitemap  # noqa: F401
 
 
 def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> SiteInfo:
-    from .render import SiteInfo
+    from generator.site.render import SiteInfo
 
     in_menu = sorted((page.nav, page.slug, page.title) for page in content_pages if page.nav is not None)
     nav = (("Topics", "topics/"), ("Archive", "archive/"), ("Search", "search/"), *((title, slug + "/") for _, slug, title in in_menu))
@@ -121,7 +121,7 @@ def build_model(
     timer.lap("read")
     progress("dedupe")
 
-    from .dedupe import dedupe  # here, not above: see prepare_rendering
+    from generator.pipeline.dedupe import dedupe  # here, not above: see prepare_rendering
 
     taxonomy, taxonomy_problems = topics.load_taxonomy(config.content_dir, memo)
     problems.extend(taxonomy_problems)
@@ -180,8 +180,8 @@ def render_site(
     timer: Timer | None = None,
 ) -> BuildResult:
     """Render the model's every page, export and feed into `sink` (memory, or the folder that becomes the site)."""
-    from . import export, feeds, parallel_render, search, sitemap
-    from .render import Renderer, plan_pages, theme_dirs
+    from generator.site import export, feeds, parallel_render, search, sitemap
+    from generator.site.render import Renderer, plan_pages, theme_dirs
 
     make_renderer = make_renderer or Renderer
     memo = memo if memo is not None else Memo()

@@ -11,15 +11,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__, ingest, output, topics
-from .build import Timer, build_model, prepare_rendering, read_entries, render_site
-from .config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
-from .heap import cycle_collector_paused
-from .problems import Problem, Severity, ThemeError, UserError, as_seen_from
-from .progress import build_progress
+from generator import __version__
+from generator.build import Timer, build_model, prepare_rendering, read_entries, render_site
+from generator.config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
+from generator.heap import cycle_collector_paused
+from generator.pipeline import ingest, topics
+from generator.problems import Problem, Severity, ThemeError, UserError, as_seen_from
+from generator.progress import build_progress
+from generator.site import output
 
 if TYPE_CHECKING:
-    from .incremental import RebuildSession
+    from generator.preview.incremental import RebuildSession
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -221,8 +223,8 @@ def command_topics(args: argparse.Namespace) -> int:
 
 
 def command_dupes(args: argparse.Namespace) -> int:
-    from . import dedupe_report
-    from .dedupe import dedupe
+    from generator import dedupe_report
+    from generator.pipeline.dedupe import dedupe
 
     config = resolve_config(args)
     _, entries, problems = read_entries(config)
@@ -238,7 +240,7 @@ def command_dupes(args: argparse.Namespace) -> int:
 def preview_session(args: argparse.Namespace) -> tuple[RebuildSession, Path]:
     """The rebuild session of `serve` and `watch`, after the same checks `build` makes."""
     # Imported here, with serve and watch below: `digest build` never loads the server and watcher.
-    from .incremental import RebuildSession
+    from generator.preview.incremental import RebuildSession
 
     config = resolve_config(args)
     root = project_root_of(args)
@@ -247,14 +249,14 @@ def preview_session(args: argparse.Namespace) -> tuple[RebuildSession, Path]:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    from . import serve
+    from generator.preview import serve
 
     session, config_file = preview_session(args)
     return serve.run_preview(session, config_file, args.host, args.port, not args.no_reload, args.quiet)
 
 
 def command_watch(args: argparse.Namespace) -> int:
-    from . import watch
+    from generator.preview import watch
 
     session, config_file = preview_session(args)
     return watch.run_watch(session, config_file, args.quiet)

@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .problems import Problem, error
+from generator.problems import Problem, error
 
 CONFIG_NAME = "digest.yaml"
 # Where a theme is looked for: the project's themes/, then the themes shipped with paper-digest
 # (beside the package in a source checkout, inside it when installed).
-BUILT_IN_THEMES = (Path(__file__).parent.parent / "themes", Path(__file__).parent / "themes")
+SOURCE_THEMES = Path(__file__).parent.parent / "themes"
+PACKAGE_THEMES = Path(__file__).parent / "themes"
+BUILT_IN_THEMES = (SOURCE_THEMES, PACKAGE_THEMES)
 THEME_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 NOT_IN_URL = re.compile(r"[\s<>\"'`{}|\\^]|[^\x21-\x7e]")  # would need escaping in links and feeds: not a URL as written
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .model import Appearance, MergeReason, Paper
+from generator.model import Appearance, MergeReason, Paper
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,8 @@ import pytest
 
 from generator.build import build_site
 from generator.config import load_config
-from generator.output import write_atomic
-
-from .conftest import SEEDS
+from generator.site.output import write_atomic
+from tests.conftest import SEEDS
 
 
 class LinkCollector(HTMLParser):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import forks, ingest
+from generator import forks
+from generator.pipeline import ingest
 
 
 def test_jobs_run_in_their_own_processes_and_results_come_back_in_order() -> None:
@@ -84,10 +85,10 @@ def test_queued_tasks_are_each_done_once_and_come_back_in_order() -> None:
 
 
 def test_the_model_classified_while_deduping_has_the_topics_of_one_process(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import topics
     from generator.build import build_model
     from generator.config import load_config
     from generator.memo import Memo
+    from generator.pipeline import topics
 
     config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
     serial = build_model(config, memo=Memo(carried=True))  # a preview session's memo: dedupe, then classify, here
@@ -139,8 +140,8 @@ def test_a_started_job_left_unasked_is_stopped_and_a_failing_one_raises_its_own_
 
 def test_a_fold_whose_later_wordings_a_fork_worked_out_is_the_fold_of_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     from bench.corpus import make_entries
-    from generator import dedupe
     from generator.memo import Memo
+    from generator.pipeline import dedupe
 
     entries = make_entries(1500, seed=3)  # recurring papers with altered titles and cut abstracts: fuzzy merges
     serial = dedupe.dedupe(entries, memo=Memo())

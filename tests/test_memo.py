@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import export
 from generator.build import build_site
 from generator.config import load_config
 from generator.memo import Memo
 from generator.model import Site
+from generator.site import export
 
 
 def test_a_table_computes_once_and_carries_only_what_the_last_build_used() -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from generator.build import build_site
 from generator.config import load_config
-from generator.output import write_atomic
+from generator.site.output import write_atomic
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS = REPO_ROOT / "tests" / "data" / "seeds"

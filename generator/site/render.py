@@ -1,0 +1,488 @@
+"""Render the site model through Jinja2 themes into {output path: bytes}.
+
+Each page is planned as a PageSpec holding exactly the values it shows, so a
+page whose spec is equal to last build's spec (and whose templates did not
+change) need not be rendered again: the spec is the page's dependency record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import html
+import json
+import re
+import traceback
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+from markdown_it import MarkdownIt
+
+from generator.config import BUILT_IN_THEMES, theme_roots
+from generator.dedupe_report import merge_groups, rule_counts
+from generator.memo import Memo
+from generator.model import Day, Paper, Site, Topic
+from generator.pipeline.topics import papers_by_topic
+from generator.problems import Problem, ThemeError, error
+from generator.site import fragments, urls
+from generator.site.fragments import FragmentCacheExtension, FragmentStore
+
+# What a template compiles to depends on our tags (fragments.py) and filters (here): compiled templates
+# kept between runs are named by this code too, so one compiled by another version is never reused.
+TEMPLATE_CODE_VERSION = hashlib.sha256(Path(fragments.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
+LATEST_DAYS_ON_HOME = 7
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """What every page shows: the site's name and navigation."""
+
+    title: str
+    description: str
+    base_url: str
+    author: str
+    nav: tuple[tuple[str, str], ...] = ()  # (label, site location) in the header, after the home link
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    path: str  # output file, relative to the site root
+    template: str
+    values: tuple[tuple[str, Any], ...]
+
+    def context(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+def theme_dirs(theme: str, project_root: Path | None) -> list[Path]:
+    """The theme's folder first, then the default theme it falls back to, template by template."""
+    search = theme_roots(project_root) if project_root else BUILT_IN_THEMES
+    chosen = [root / theme for root in search if (root / theme / "templates").is_dir()]
+    default = [root / "default" for root in search if (root / "default" / "templates").is_dir()]
+    ordered: list[Path] = []
+    for folder in chosen[:1] + default[:1]:
+        if folder not in ordered:
+            ordered.append(folder)
+    return ordered
+
+
+def _markdown_renderer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+# markdown_to_html and its shortcut render Markdown as CommonMark would. No template uses them: titles and
+# abstracts are text as written (text_html), never Markdown. tests/test_bench_smoke.py still imports them.
+#
+# What can make a one-line text more than one plain paragraph to CommonMark (markdown-it's commonmark
+# preset, no HTML): line breaks and controls, emphasis, a block marker at the start, a backslash escape,
+# a code span, an entity, an autolink, a link, white space at either end. Anything else renders as
+# <p>escaped text</p> without the parser; the test against markdown-it fuzzes each rule. Intraword
+# underscores (snake_case) and lone backticks, !, #, ~, | and > inside the line are literal text.
+MARKUP_AT_START = re.compile(r"\s|[-+=#>~`\[_|]|\d{1,9}[.)]")
+MARKUP_INSIDE = re.compile(
+    r"[\x00-\x1f\x7f*]"
+    r"|\\[!-/:-@\[-`{-~]"
+    r"|`.*`"
+    r"|&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]*;)"
+    r"|<[^\s<>]*>"
+    r"|\]\("
+    r"|_(?![A-Za-z0-9_])"  # only an underscore before a non-word character can close emphasis
+)
+# The characters every MARKUP_INSIDE match starts with: one class scan (fast in re) finds where to look
+# first, or that there is nothing to look for, which is most abstracts.
+MARKUP_START_CHARS = re.compile(r"[\x00-\x1f\x7f*\\`&<\]_]")
+
+
+def is_plain_paragraph(text: str) -> bool:
+    """True when CommonMark renders this non-empty text as one paragraph of its characters, escaped."""
+    if MARKUP_AT_START.match(text) or text[-1].isspace():
+        return False
+    first = MARKUP_START_CHARS.search(text)
+    return first is None or MARKUP_INSIDE.search(text, first.start()) is None
+
+
+BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _plain_paragraph(text: str) -> str:
+    return "<p>" + escape_html_text(text) + "</p>\n"
+
+
+def markdown_to_html(markdown: MarkdownIt, text: str) -> str:
+    """markdown.render(text), with a shortcut for plain one-line text that gives the same bytes.
+
+    LaTeX-ish text escapes punctuation (\\%, \\&): an escaped character is literal, so a text is
+    still plain when it is once each escape is read as a neutral character, unless it has a code
+    span (where a backslash is literal) or an autolink (flagged either way).
+    """
+    if not text:
+        return markdown.render(text)
+    if is_plain_paragraph(text):
+        return _plain_paragraph(text)
+    if "\\" in text and "`" not in text and is_plain_paragraph(BACKSLASH_ESCAPE.sub("%", text)):
+        return _plain_paragraph(BACKSLASH_ESCAPE.sub(r"\1", text))
+    return markdown.render(text)
+
+
+def escape_html_text(text: str) -> str:
+    """Text as HTML character data: & < > and " escaped, as markdown-it escapes a paragraph's text."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+# An http(s) URL in running text: the scheme, then the characters a URI may hold (RFC 3986), so a quote,
+# an angle bracket, a space or a non-ASCII character ends it.
+WEB_URL = re.compile(r"(?i:https?)://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+SENTENCE_PUNCTUATION = ".,;:!?'*"
+OPENING_BRACKET = {")": "(", "]": "["}
+PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")  # a blank line, which may hold spaces
+
+
+def url_in_text(found: str) -> str:
+    """The URL a WEB_URL match stands for: punctuation ending the sentence, and a closing bracket the URL
+    did not open, belong to the text around it (`see https://x.org/a.`, `(at https://x.org/a)`)."""
+    end = len(found)
+    while end:
+        last = found[end - 1]
+        if last in SENTENCE_PUNCTUATION or (last in OPENING_BRACKET and found.count(OPENING_BRACKET[last], 0, end) < found.count(last, 0, end)):
+            end -= 1
+        else:
+            break
+    return found[:end]
+
+
+def linked_text_html(text: str) -> str:
+    """Text escaped, each http(s) URL in it a link to itself; nothing else becomes markup."""
+    parts: list[str] = []
+    done = 0
+    for match in WEB_URL.finditer(text):
+        url = url_in_text(match[0])
+        if url.find("://") + 3 == len(url):  # a scheme and nothing after it
+            continue
+        start = match.start()
+        parts += escape_html_text(text[done:start]), f'<a href="{html.escape(url)}" rel="nofollow noopener">{escape_html_text(url)}</a>'
+        done = start + len(url)
+    parts.append(escape_html_text(text[done:]))
+    return "".join(parts)
+
+
+def text_html(text: str) -> markupsafe.Markup:
+    """Text shown as written, as HTML: escaped, a <p> for each part between blank lines, http(s) URLs linked.
+
+    Never Markdown: `*`, `_`, backticks, brackets, backslashes and entities are the author's characters.
+    """
+    if "\n" not in text and "://" not in text:  # one paragraph without a link: nearly every abstract
+        stripped = text.strip()
+        return markupsafe.Markup("<p>" + escape_html_text(stripped) + "</p>\n" if stripped else "")
+    paragraphs = (part.strip() for part in PARAGRAPH_BREAK.split(text))
+    return markupsafe.Markup("".join("<p>" + linked_text_html(part) + "</p>\n" for part in paragraphs if part))
+
+
+# Bidi classes of the characters that can reorder the text after them: right-to-left letters and digits,
+# and the explicit embeddings, overrides and isolates (U+202A-202E, U+2066-2069).
+DIRECTION_TURNING = frozenset({"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+ISOLATE_CONTROLS = re.compile("[\u2066-\u2069]")
+ISOLATE_INITIATORS = "\u2066\u2067\u2068"
+
+
+def balanced_isolates(text: str) -> str:
+    """The text without the isolate ends (PDI) it did not open, with one for each it left open: a PDI
+    matches the nearest open isolate, so an unmatched one would close the isolate around the text."""
+    if not ISOLATE_CONTROLS.search(text):
+        return text
+    kept: list[str] = []
+    depth = 0
+    for char in text:
+        if char in ISOLATE_INITIATORS:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            if not depth:
+                continue
+            depth -= 1
+        kept.append(char)
+    return "".join(kept) + POP_DIRECTIONAL_ISOLATE * depth
+
+
+def isolated(text: str) -> str:
+    """The text, unable to turn the direction of what follows it where no <bdi> can be (`<title>`, feed titles,
+    Markdown lines): wrapped in U+2068 FIRST STRONG ISOLATE ... U+2069 POP DIRECTIONAL ISOLATE when it holds a
+    right-to-left letter or a bidi control. Other text is returned as it is: isolating it would change nothing shown."""
+    if text.isascii() or not any(unicodedata.bidirectional(char) in DIRECTION_TURNING for char in text):
+        return text
+    return FIRST_STRONG_ISOLATE + balanced_isolates(text) + POP_DIRECTIONAL_ISOLATE
+
+
+# Markdown mirrors show titles and topic names as written: every character CommonMark (or GitHub's
+# flavour: ~~strike~~, $math$, | tables) can read as markup is backslash-escaped, and so is a list or
+# setext marker starting a line. The rest (letters, spaces, . - ( ) and such) stays readable.
+MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|&~#$"})
+# A line's leading white space is dropped (a paragraph drops it too; four spaces after a blank line would make code).
+MARKDOWN_LINE_START = re.compile(r"^[^\S\n]*(?:([-+=])|(\d+)(?=[.)]))?", re.MULTILINE)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    sign, number = match.group(1, 2)
+    if sign:
+        return "\\" + sign  # \- \+ \=
+    return number + "\\" if number else ""  # 1\. 2\)
+
+
+def markdown_escape(text: str) -> str:
+    """Text for inline Markdown that CommonMark renders as exactly this text: nothing in it becomes markup."""
+    return MARKDOWN_LINE_START.sub(_escape_line_start, str(text).translate(MARKDOWN_SPECIALS))
+
+
+@functools.lru_cache(maxsize=8192)
+def formatted_date(date: dt.date, pattern: str) -> str:
+    """date.strftime(pattern), remembered: a site shows its few hundred days thousands of times (a day
+    page, each paper's appearances), and strftime costs more than the rest of such a line."""
+    return date.strftime(pattern)
+
+
+def _unfoldable(helper: Callable[..., str]) -> Callable[..., str]:
+    @jinja2.pass_context
+    def as_filter(_context: Any, *args: Any) -> str:
+        return helper(*args)
+
+    return as_filter
+
+
+def template_problem(exc: jinja2.TemplateError) -> Problem:
+    """A template error as `file:line: message`: a syntax error knows its place; an error while rendering
+    (an undefined name, a failing filter) is placed by the template frame of its traceback."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(getattr(exc, "filename", None) or "template", None, f"template not found: {exc.name}", "check the theme's templates/ folder")
+    filename = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if filename is None or line is None:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith((".html", ".md", ".xml", ".txt")):  # Jinja rewrites its frames to the template's file and line
+                filename, line = frame.filename, frame.lineno
+                break
+    name = filename or getattr(exc, "name", None) or "template"
+    return error(str(name), line, f"template error: {exc.message or type(exc).__name__}", "fix the template")
+
+
+try:
+    from markupsafe import _escape_inner as escape_text  # MarkupSafe 3: the C function markupsafe.escape wraps
+except ImportError:  # pragma: no cover - an older MarkupSafe
+
+    def escape_text(text: str) -> str:
+        return str(markupsafe.escape(text))
+
+
+def escape_output(value: Any) -> str:
+    """What `{{ value }}` writes under autoescape: markupsafe.escape's text, without making it Markup.
+
+    Compiled templates call `escape` only on what they output (the pieces are joined, never
+    inspected), so the Markup wrapper, built in Python for every expression, is not needed:
+    it was a third of a topic page's rendering. Markup, numbers and undefined values go
+    through markupsafe.escape itself.
+    """
+    kind = value.__class__
+    if kind is str:
+        return escape_text(value)
+    if kind is markupsafe.Markup:  # safe already: a macro's or a cached fragment's markup
+        return value
+    return markupsafe.escape(value)
+
+
+def bdi_join(items: Iterable[str], separator: str) -> markupsafe.Markup:
+    """Each item escaped in a <bdi> of its own, so none can turn the direction of the separators and items after it."""
+    escaped = list(map(escape_text, items))
+    inner = "</bdi>" + escape_text(separator) + "<bdi>"
+    return markupsafe.Markup("<bdi>" + inner.join(escaped) + "</bdi>" if escaped else "")
+
+
+class FastEscapeTemplate(jinja2.Template):
+    """A template that outputs through escape_output and copies its globals from one dict."""
+
+    @classmethod
+    def _from_namespace(cls, environment: jinja2.Environment, namespace: Any, globals: Any) -> jinja2.Template:
+        namespace["escape"] = escape_output  # the name the compiled module imported from jinja2.runtime
+        template = super()._from_namespace(environment, namespace, globals)  # type: ignore[misc]
+        # A ChainMap over the environment's globals, which every page's context copies key by key through
+        # Python-level lookups; a Renderer sets its globals before loading any template, so one dict holds them.
+        template.globals = dict(template.globals)
+        return template
+
+
+class Renderer:
+    """A Jinja2 environment over a theme and the default theme it overrides."""
+
+    def __init__(self, theme_folders: list[Path], site_info: SiteInfo) -> None:
+        if not theme_folders:
+            raise FileNotFoundError("no theme folder with templates/ found")
+        self.theme_folders = theme_folders
+        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(f / "templates")) for f in theme_folders]
+        default = theme_folders[-1]
+        loaders.append(jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(default / "templates"))}))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=False, default=False),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,  # a Renderer lives for one build: no stat of every template on every page
+            # Compiled templates kept between runs (in the user's temp folder, keyed by source checksum):
+            # compiling them took about a tenth of the sample site's build.
+            bytecode_cache=jinja2.FileSystemBytecodeCache(pattern=f"__paper_digest_{TEMPLATE_CODE_VERSION}_%s.cache"),
+            extensions=[FragmentCacheExtension],
+        )
+        self.env.template_class = FastEscapeTemplate
+        link = urls.Urls(site_info.base_url)
+        # Titles and abstracts are shown as written: text, never Markdown (content pages are Markdown, rendered by pages.py).
+        self.env.filters.update(paragraphs=lambda text: text_html(text or ""), isolate=isolated, bdi_join=bdi_join, md_escape=markdown_escape)
+        self.env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+        day_url = lambda date: link.url(urls.day_dir(date))  # noqa: E731 - one helper, a global and a filter
+        paper_url = lambda paper_id: link.url(urls.paper_dir(paper_id))  # noqa: E731
+        topic_url = lambda slug, page=1: link.url(urls.topic_dir(slug, page))  # noqa: E731
+        static_url = lambda name: link.url("static/" + name)  # noqa: E731
+        helpers = {"url": link.url, "absolute_url": link.absolute, "day_url": day_url, "paper_url": paper_url, "topic_url": topic_url, "static_url": static_url}
+        # Each URL helper is a filter too ({{ date | day_url }}): a template calls a filter directly and a
+        # function through Context.call, which costs more than most helpers do (measured: bench/MEASUREMENTS.md).
+        # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile
+        # time otherwise, and compiled templates are shared between sites at other base URLs.
+        self.env.filters.update({name: _unfoldable(helper) for name, helper in helpers.items()})
+        self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date)
+        self.env.globals.update(
+            helpers,
+            site=site_info,
+            # The pages the header's menu marks as current (aria-current): the header differs on these only.
+            nav_paths=frozenset({"index.html", *(location + "index.html" for _, location in site_info.nav)}),
+        )
+
+    @property
+    def fragments(self) -> FragmentStore:
+        return self.env.fragment_store  # type: ignore[attr-defined]
+
+    def render(self, spec: PageSpec) -> bytes:
+        """The page's bytes; a template that fails raises ThemeError, located."""
+        try:
+            template = self.env.get_template(spec.template)
+            return template.render(spec.context(), page_path=spec.path).encode("utf-8")
+        except jinja2.TemplateError as exc:
+            raise ThemeError(template_problem(exc)) from exc
+
+    def static_files(self) -> dict[str, bytes]:
+        """Static assets: the default theme's, overridden file by file by the chosen theme's."""
+        files: dict[str, bytes] = {}
+        for folder in reversed(self.theme_folders):
+            static = folder / "static"
+            if static.is_dir():
+                for path in sorted(p for p in static.rglob("*") if p.is_file()):
+                    files["static/" + path.relative_to(static).as_posix()] = path.read_bytes()
+        return files
+
+
+def papers_on(day: Day, papers_by_id: dict[str, Paper]) -> tuple[tuple[Paper, ...], tuple[Paper, ...]]:
+    return tuple(papers_by_id[i] for i in day.new), tuple(papers_by_id[i] for i in day.returning)
+
+
+def topic_counts(site: Site) -> tuple[tuple[Topic, int], ...]:
+    """Each topic with how many papers it holds, in the order topics.yaml lists them."""
+    counts = Counter(match.slug for paper in site.papers for match in paper.topics)
+    return tuple((topic, counts[topic.slug]) for topic in site.topics)
+
+
+def days_by_month(site: Site) -> tuple[tuple[dt.date, tuple[Day, ...]], ...]:
+    """Newest month first; each month's days newest first, as site.days already are."""
+    months: dict[dt.date, list[Day]] = {}
+    for day in site.days:
+        months.setdefault(day.date.replace(day=1), []).append(day)
+    return tuple((month, tuple(days)) for month, days in months.items())
+
+
+def with_phrases(papers: Sequence[Paper], slug: str) -> list[tuple[Paper, tuple[str, ...]]]:
+    """Each of a topic's papers with the phrases that put it there."""
+    found = []
+    for paper in papers:
+        for match in paper.topics:
+            if match.slug == slug:
+                found.append((paper, match.phrases))
+                break
+        else:
+            found.append((paper, ()))
+    return found
+
+
+def days_of(entries: Sequence[tuple[Paper, tuple[str, ...]]]) -> tuple[tuple[dt.date, tuple[tuple[Paper, tuple[str, ...]], ...]], ...]:
+    """A topic's (paper, phrases) grouped by the day each paper was first seen, newest day first."""
+    groups: dict[dt.date, list[tuple[Paper, tuple[str, ...]]]] = {}
+    for entry in entries:
+        groups.setdefault(entry[0].first_seen, []).append(entry)
+    return tuple((date, tuple(groups[date])) for date in sorted(groups, reverse=True))
+
+
+def plan_topic_pages(site: Site, page_size: int, memo: Memo | None = None) -> Iterable[PageSpec]:
+    """The topics index, each topic's pages (page_size papers each) and its Markdown mirror."""
+    counts = topic_counts(site)
+    yield PageSpec("topics/index.html", "topics.html", (("topics", counts), ("paper_count", len(site.papers))))
+    grouped = papers_by_topic(site.papers, site.topics)
+    planned = (memo or Memo()).table("topic-pages", page_size)
+    for topic, _ in counts:
+        yield from planned.get((topic, grouped[topic.slug]), lambda key: plan_one_topic(key, page_size))
+
+
+def plan_one_topic(key: tuple[Topic, tuple[Paper, ...]], page_size: int) -> tuple[PageSpec, ...]:
+    topic, papers = key
+    entries = with_phrases(papers, topic.slug)
+    chunks = [entries[start : start + page_size] for start in range(0, len(entries), page_size)] or [[]]
+    specs = []
+    for number, chunk in enumerate(chunks, start=1):
+        values = (
+            ("topic", topic),
+            ("days", days_of(chunk)),
+            ("total", len(papers)),
+            ("page", number),
+            ("pages", len(chunks)),
+        )
+        specs.append(PageSpec(urls.file_for(urls.topic_dir(topic.slug, number)), "topic.html", values))
+    whole = (("topic", topic), ("days", days_of(entries)), ("total", len(papers)))
+    specs.append(PageSpec(urls.topic_markdown(topic.slug), "topic.md", whole))
+    return tuple(specs)
+
+
+def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None) -> Iterable[PageSpec]:
+    papers_by_id = {paper.id: paper for paper in site.papers}
+    days_summary = tuple((day.date, len(day.new), len(day.returning)) for day in site.days)
+    latest = tuple((day, *papers_on(day, papers_by_id)) for day in site.days[:LATEST_DAYS_ON_HOME])
+    home = (("latest", latest), ("days", days_summary), ("paper_count", len(site.papers)), ("topics", topic_counts(site)))
+    yield PageSpec("index.html", "index.html", home)
+    yield PageSpec("404.html", "404.html", ())
+    yield PageSpec("archive/index.html", "archive.html", (("months", days_by_month(site)), ("paper_count", len(site.papers))))
+    yield PageSpec("search/index.html", "search.html", (("paper_count", len(site.papers)),))
+    groups = merge_groups(site.papers)
+    yield PageSpec("dedupe/index.html", "dedupe.html", (("groups", groups), ("rules", tuple(rule_counts(groups).items())), ("paper_count", len(site.papers))))
+    for content_page in site.pages:
+        yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
+    for position, day in enumerate(site.days):
+        new, returning = papers_on(day, papers_by_id)
+        newer = site.days[position - 1].date if position > 0 else None
+        older = site.days[position + 1].date if position + 1 < len(site.days) else None
+        values = (("day", day), ("new", new), ("returning", returning), ("newer", newer), ("older", older))
+        yield PageSpec(urls.file_for(urls.day_dir(day.date)), "day.html", values)
+        yield PageSpec(urls.day_markdown(day.date), "day.md", values)
+    topic_names = {topic.slug: topic.name for topic in site.topics}
+
+    def plan_paper(paper: Paper) -> PageSpec:
+        names = tuple((match.slug, topic_names.get(match.slug, match.slug)) for match in paper.topics)
+        return PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper), ("topic_names", names)))
+
+    # Memoized, so an unchanged paper's spec is the very object last build rendered: compared by identity.
+    paper_specs = (memo or Memo()).table("paper-page", tuple(sorted(topic_names.items())))
+    for paper in site.papers:
+        yield paper_specs.get(paper, plan_paper)
+    yield from plan_topic_pages(site, page_size, memo)
+
+
+def render_pages(specs: Iterable[PageSpec], renderer: Renderer) -> dict[str, bytes]:
+    return {spec.path: renderer.render(spec) for spec in specs}

@@ -1,0 +1,557 @@
+"""Topics: matching rules, the default taxonomy's coverage, topic pages, `digest topics` and topics.yaml errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from generator.build import build_site
+from generator.config import load_config
+from generator.memo import Memo
+from generator.model import Paper, Topic, TopicMatch
+from generator.pipeline.normalize import normalize_title
+from generator.pipeline.topics import (
+    DEFAULT_TAXONOMY,
+    OTHER,
+    Classifier,
+    PhraseIndex,
+    Taxonomy,
+    classify_papers,
+    coverage,
+    parse_taxonomy,
+    phrase_keys,
+    stem,
+    tokens,
+)
+from tests.conftest import REPO_ROOT, SEEDS
+
+T = TypeVar("T")
+
+RULES = """
+topics:
+  - name: Long context
+    slug: long-context
+    description: Longer inputs.
+    include: [long-context, context window]
+  - name: Efficient inference
+    slug: efficient-inference
+    include: [mixture-of-experts, moe, speculative decoding, quantiz*]
+    exclude: [survey]
+  - name: Pretraining
+    slug: pretraining
+    include: [pre-training]
+  - name: Evaluation
+    slug: evaluation
+    include: [evaluation suite]
+    title_only: [benchmark]
+"""
+
+
+def classifier(text: str = RULES) -> Classifier:
+    taxonomy, problems = parse_taxonomy(text, "topics.yaml")
+    assert problems == [] and taxonomy is not None
+    return Classifier(taxonomy)
+
+
+def slugs(title: str, abstract: str = "", rules: str = RULES) -> list[str]:
+    return [match.slug for match in classifier(rules).classify(title, abstract)]
+
+
+# ---------------------------------------------------------------- matching
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Long-Context Language Models",
+        "Long Context Language Models",
+        "LONG CONTEXT language models",
+        "Longcontext models",
+        "Growing Context Windows",  # plural of "context window"
+    ],
+)
+def test_spelling_variants_match(title: str) -> None:
+    assert slugs(title) == ["long-context"]
+
+
+@pytest.mark.parametrize("title", ["Pre-training at scale", "Pre training at scale", "Pretraining at scale", "Pretrainings"])
+def test_hyphen_space_and_closed_up_forms_are_one_phrase(title: str) -> None:
+    assert slugs(title) == ["pretraining"]
+
+
+@pytest.mark.parametrize("title", ["Sparse Mixture-of-Experts", "Mixture of Experts made simple", "Scaling MoE models", "MoEs everywhere"])
+def test_aliases_match_the_same_topic(title: str) -> None:
+    assert slugs(title) == ["efficient-inference"]
+
+
+def test_a_trailing_star_matches_any_ending() -> None:
+    for word in ("Quantized", "Quantization", "Quantizing", "quantizers"):
+        assert slugs(f"{word} transformers") == ["efficient-inference"], word
+    assert slugs("Quantum transformers") == [OTHER.slug]
+
+
+def test_a_paper_can_have_several_topics_best_score_first() -> None:
+    matches = classifier().classify(
+        "Speculative Decoding for Long-Context Models",
+        "We extend the context window and use speculative decoding; speculative decoding is fast.",
+    )
+    assert [m.slug for m in matches] == ["efficient-inference", "long-context"]  # scores 2 + 1 + 1 and 2 + 1: best first
+    assert matches[1].phrases == ("long-context", "context window")
+    assert matches[0].phrases == ("speculative decoding",)
+
+
+def test_the_title_weighs_more_than_the_abstract() -> None:
+    assert slugs("A study of transformers", "We extend the context window.") == [OTHER.slug]  # one abstract mention is incidental
+    assert slugs("A study of transformers", "We extend the context window. A long context helps.") == ["long-context"]
+    assert slugs("Context windows", "Nothing more.") == ["long-context"]
+
+
+def test_title_only_phrases_do_not_count_in_the_abstract() -> None:
+    assert slugs("A new benchmark for agents") == ["evaluation"]
+    assert slugs("Agents", "Our benchmark results beat every benchmark baseline on the benchmark.") == [OTHER.slug]
+
+
+def test_an_exclude_phrase_keeps_the_topic_out() -> None:
+    assert slugs("Mixture of experts") == ["efficient-inference"]
+    assert slugs("Mixture of experts: a survey") == [OTHER.slug]
+    assert slugs("Long-context mixture of experts", "In this survey we review.") == ["long-context"]  # only that topic is excluded
+
+
+def test_papers_matching_nothing_land_in_other_with_no_phrases() -> None:
+    [match] = classifier().classify("Protein folding with graphs", "Nothing about the rules here.")
+    assert match.slug == "other" and match.phrases == ()
+
+
+def test_words_only_match_whole_words() -> None:
+    assert slugs("Demoed models", "The demoes moe.") == [OTHER.slug]  # "moe" inside "demoed" is no match, one abstract hit is not enough
+    assert slugs("Contextual windows") == [OTHER.slug]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_tokens_are_the_folded_words(text: str) -> None:
+    assert tokens(text) == [word.encode() for word in normalize_title(text).split()]
+
+
+# ---------------------------------------------------------------- the fast matcher against an obviously correct one
+
+
+def reference_matches(entries: Sequence[tuple[tuple[str, ...], T]], text: str) -> list[T]:
+    """Every entry's label at every word where its keys occur, trying each entry at each word: in text order, and
+    at one word exact first words before prefixes, shorter prefixes first, then in the order given."""
+    words = normalize_title(text).split()
+
+    def key_matches(key: str, word: str) -> bool:
+        return stem(word).startswith(key[:-1]) if key.endswith("*") else stem(word) == key
+
+    found: list[T] = []
+    for start in range(len(words)):
+        here: list[tuple[int, int, T]] = []
+        for order, (keys, label) in enumerate(entries):
+            if start + len(keys) <= len(words) and all(key_matches(key, words[start + i]) for i, key in enumerate(keys)):
+                here.append((len(keys[0]) if keys[0].endswith("*") else 0, order, label))
+        found.extend(label for _, _, label in sorted(here, key=lambda hit: hit[:2]))
+    return found
+
+
+def compiled(phrases: Sequence[str]) -> list[tuple[tuple[str, ...], int]]:
+    return [(keys, label) for label, phrase in enumerate(phrases) for keys in phrase_keys(phrase)]
+
+
+# Plurals and words the stemmer leaves alone, words that are prefixes of others, closed-up forms.
+VOCABULARY = [
+    "a",
+    "in",
+    "we",
+    "model",
+    "models",
+    "modeling",
+    "mod",
+    "study",
+    "studies",
+    "stud",
+    "bias",
+    "biases",
+    "bia",
+    "class",
+    "classes",
+    "clas",
+    "status",
+    "analysis",
+    "long",
+    "context",
+    "contexts",
+    "window",
+    "pre",
+    "training",
+    "pretraining",
+    "quant",
+    "quantiz",
+    "quantized",
+    "quantization",
+    "mixture",
+    "of",
+    "experts",
+    "survey",
+    "surveys",
+    "learning",
+    "s",
+    "ies",
+    "ss",
+    "us",
+    "is",
+]
+WORD = st.one_of(st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY), st.text(alphabet="abeiqsuy", min_size=1, max_size=6))
+PHRASE = st.builds(
+    lambda words, joiner, prefix: joiner.join(words) + ("*" if prefix else ""),
+    st.lists(WORD, min_size=1, max_size=4),
+    st.sampled_from([" ", "-"]),
+    st.booleans(),
+)
+TEXT = st.lists(st.tuples(WORD, st.booleans(), st.sampled_from([" ", " ", "-", ", ", " (", ") ", "$^{", "'s "])), max_size=30).map(
+    lambda parts: "".join((word.upper() if upper else word) + gap for word, upper, gap in parts)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PHRASE, min_size=1, max_size=12), st.data())
+@example(["mixture of experts"], None).via("a phrase cut short by the end of the text")
+def test_the_phrase_index_finds_what_trying_every_phrase_at_every_word_finds(phrases: list[str], data: st.DataObject | None) -> None:
+    # Texts made partly of the phrases themselves, whole or cut short, so that most phrases do occur.
+    pieces = st.one_of(TEXT, st.sampled_from(phrases), st.sampled_from(phrases).map(lambda phrase: phrase.rsplit(" ", 1)[0]))
+    texts = ["many a mixture of", "mixture of"] if data is None else data.draw(st.lists(st.lists(pieces, max_size=6).map(" ".join), min_size=1, max_size=4))
+    index = PhraseIndex(compiled(phrases))
+    for text in texts + texts:  # one index for every text, so later texts run on the words the earlier ones taught it
+        assert index.find(text) == reference_matches(compiled(phrases), text), text
+
+
+Hit = tuple[int, str, str]  # (topic, kind, text)
+Matcher = Callable[[list[tuple[tuple[str, ...], Hit]]], Callable[[str], list[Hit]]]  # entries -> text -> hits
+
+
+def reference_classifier(taxonomy: Taxonomy, matcher: Matcher | None = None) -> Callable[[str, str], tuple[TopicMatch, ...]]:
+    """The scoring rules as topics.yaml's header states them, on the reference matcher (or another one)."""
+    # A topic's phrases with the same token sequence and kind (exclude or not) count once, as the first listed.
+    first: dict[tuple[int, bool, tuple[str, ...]], Hit] = {}
+    for t, topic in enumerate(taxonomy.topics):
+        for kind in ("include", "title_only", "exclude"):
+            for text in getattr(topic, kind):
+                for keys in phrase_keys(text):
+                    first.setdefault((t, kind == "exclude", keys), (t, kind, text))
+    entries = [(keys, phrase) for (_, _, keys), phrase in first.items()]
+    find = matcher(entries) if matcher else functools.partial(reference_matches, entries)
+
+    def classify(title: str, abstract: str) -> tuple[TopicMatch, ...]:
+        in_title, in_abstract = find(title), find(abstract)
+        excluded = {t for t, kind, _ in in_title + in_abstract if kind == "exclude"}
+        scores: Counter[int] = Counter()
+        why: dict[int, dict[str, None]] = {}
+        for found, weight, counted in ((in_title, taxonomy.title_weight, ("include", "title_only")), (in_abstract, 1, ("include",))):
+            for t, kind, text in found:
+                if kind in counted and t not in excluded:
+                    scores[t] += weight
+                    why.setdefault(t, {})[text] = None
+        chosen = sorted((t for t in scores if scores[t] >= taxonomy.min_score), key=lambda t: (-scores[t], t))
+        if not chosen:
+            return (TopicMatch(OTHER.slug, ()),)
+        return tuple(TopicMatch(taxonomy.topics[t].slug, tuple(why[t])) for t in chosen)
+
+    return classify
+
+
+TOPIC = st.builds(
+    lambda include, title_only, exclude: (tuple(include), tuple(title_only), tuple(exclude)),
+    st.lists(PHRASE, min_size=1, max_size=5),
+    st.lists(PHRASE, max_size=2),
+    st.lists(PHRASE, max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TOPIC, min_size=1, max_size=5), st.integers(1, 4), st.integers(1, 3), st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=4))
+def test_classify_scores_as_the_rules_say(topics: list[tuple[tuple[str, ...], ...]], min_score: int, title_weight: int, papers: list[tuple[str, str]]) -> None:
+    taxonomy = Taxonomy(
+        tuple(Topic(slug=f"t{n}", name=f"T{n}", include=inc, title_only=only, exclude=exc) for n, (inc, only, exc) in enumerate(topics)),
+        min_score=min_score,
+        title_weight=title_weight,
+    )
+    classifier, reference = Classifier(taxonomy), reference_classifier(taxonomy)
+    for title, abstract in papers:
+        assert classifier.classify(title, abstract) == reference(title, abstract), (title, abstract)
+
+
+# ---------------------------------------------------------------- the memo: reuse across a preview session's rebuilds
+
+
+def papers_about(*titles: str) -> list[Paper]:
+    return [Paper(id=f"p{n}", title=title, abstract=f"We study {title.lower()} with a context window.", appearances=()) for n, title in enumerate(titles)]
+
+
+def test_a_rebuild_classifies_only_the_papers_whose_text_changed() -> None:
+    taxonomy, _ = parse_taxonomy(RULES, "topics.yaml")
+    assert taxonomy is not None
+    papers = papers_about("Long-context models", "Quantized transformers", "A survey of mixture of experts", "Protein folding")
+    memo = Memo()
+    first = classify_papers(papers, taxonomy, memo)
+    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0), "topics-paper": (4, 0)}
+    memo.commit()
+
+    again = classify_papers(papers, taxonomy, memo)
+    assert again == first == classify_papers(papers, taxonomy)  # the same as a clean build's
+    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (0, 0), "topics-paper": (0, 4)}  # the very same papers back
+    memo.commit()
+
+    edited = [papers[0], dataclasses.replace(papers[1], abstract="Speculative decoding, quantized."), *papers[2:]]
+    moved = [dataclasses.replace(paper, id=paper.id + "-moved") for paper in edited]  # not the text: nothing to classify
+    result = classify_papers(moved, taxonomy, memo)
+    assert memo.counts() == {"topics-classifier": (0, 1), "topics": (1, 3), "topics-paper": (4, 0)}
+    assert result == classify_papers(moved, taxonomy)
+    assert [p.topics for p in result] != [p.topics for p in first]
+    memo.commit()
+
+    stricter = dataclasses.replace(taxonomy, min_score=3)
+    result = classify_papers(moved, stricter, memo)
+    assert memo.counts() == {"topics-classifier": (1, 0), "topics": (4, 0), "topics-paper": (4, 0)}  # other rules: everything again
+    assert result == classify_papers(moved, stricter)
+
+
+def test_classifying_leaves_everything_but_topics_alone() -> None:
+    taxonomy, _ = parse_taxonomy(RULES, "topics.yaml")
+    assert taxonomy is not None
+    papers = papers_about("Long-context models", "Protein folding")
+    result = classify_papers(papers, taxonomy, None)
+    assert [dataclasses.replace(p, topics=()) for p in result] == papers
+    assert [[m.slug for m in p.topics] for p in result] == [["long-context"], [OTHER.slug]]
+
+
+# ---------------------------------------------------------------- the default taxonomy on real content
+
+
+def test_default_taxonomy_covers_the_sample(sample_project: Path) -> None:
+    assert not (sample_project / "content" / "topics.yaml").exists()  # the packaged default applies
+    result = build_site(load_config(None, sample_project)[0], sample_project)
+    assert result.problems == () and not result.fatal
+    report = coverage(result.site.papers, result.site.topics)
+    assert report.total == 286
+    assert report.classified_share >= 0.90
+    assert report.largest_share <= 1 / 3
+    assert result.site.topics[-1] == OTHER and len(result.site.topics) >= 16
+
+
+def test_default_taxonomy_covers_the_json_corpus(corpus_project: Path) -> None:
+    result = build_site(load_config(None, corpus_project)[0], corpus_project)
+    report = coverage(result.site.papers, result.site.topics)
+    assert report.total == len(result.site.papers) > 2000
+    assert report.classified_share >= 0.90
+    assert report.largest_share <= 1 / 3
+    assert sum(len(p.topics) for p in result.site.papers) / report.total < 4  # multi-label, not everything everywhere
+
+
+def test_the_shipped_sample_taxonomy_is_the_packaged_default() -> None:
+    assert (REPO_ROOT / "content" / "topics.yaml").read_bytes() == DEFAULT_TAXONOMY.read_bytes()
+    assert DEFAULT_TAXONOMY.parent == REPO_ROOT / "generator" / "pipeline"  # inside the package, so wheels carry it
+    taxonomy, problems = parse_taxonomy(DEFAULT_TAXONOMY.read_text(encoding="utf-8"), "default")
+    assert problems == [] and taxonomy is not None
+
+
+def test_changing_the_rules_never_changes_ids_or_guids(sample_project: Path) -> None:
+    def built() -> tuple[list[str], list[str], set[str]]:
+        config = load_config(None, sample_project)[0]
+        files = build_site(config, sample_project).files
+        ids = [p["id"] for p in json.loads(files["papers.json"])["papers"]]
+        guids = [item["id"] for item in json.loads(files["feed.json"])["items"]]
+        return ids, guids, {path for path in files if path.startswith("papers/")}
+
+    before = built()
+    (sample_project / "content" / "topics.yaml").write_text(
+        "topics:\n  - name: Anything\n    slug: anything\n    include: [language model, the]\n", encoding="utf-8"
+    )
+    after = built()
+    assert after == before
+    assert len(before[0]) == 286
+
+
+# ---------------------------------------------------------------- pages
+
+
+@pytest.fixture
+def small_pages_site(sample_project: Path) -> dict[str, bytes]:
+    (sample_project / "digest.yaml").write_text("title: Test Digest\nbase_url: https://example.org/digest/\nyear: 2025\npage_size: 7\n", encoding="utf-8")
+    result = build_site(load_config(None, sample_project)[0], sample_project)
+    assert not result.errors
+    return result.files
+
+
+def test_topics_index_lists_every_topic_with_its_count(small_pages_site: dict[str, bytes]) -> None:
+    index = small_pages_site["topics/index.html"].decode()
+    papers = json.loads(small_pages_site["papers.json"])["papers"]
+    taxonomy, _ = parse_taxonomy(DEFAULT_TAXONOMY.read_text(encoding="utf-8"), "default")
+    assert taxonomy is not None
+    for topic in taxonomy.site_topics:
+        count = sum(topic.slug in p["topics"] for p in papers)
+        assert f'href="/digest/topics/{topic.slug}/">{topic.name}</a>' in index
+        assert f'<td class="num count">{count}</td>' in index
+
+
+def test_topic_pages_are_paginated_newest_day_first(small_pages_site: dict[str, bytes]) -> None:
+    papers = json.loads(small_pages_site["papers.json"])["papers"]
+    in_topic = [p for p in papers if "long-context" in p["topics"]]
+    pages = [small_pages_site["topics/long-context/index.html"].decode()]
+    number = 2
+    while f"topics/long-context/page/{number}/index.html" in small_pages_site:
+        pages.append(small_pages_site[f"topics/long-context/page/{number}/index.html"].decode())
+        number += 1
+    assert len(pages) == -(-len(in_topic) // 7) > 1
+    shown = [p for page in pages for p in in_topic if f'href="/digest/papers/{p["id"]}/"' in page]
+    assert sorted(p["id"] for p in shown) == sorted(p["id"] for p in in_topic)  # each paper on exactly one page
+    dates = [p["first_seen"] for page in pages for p in sorted((q for q in in_topic if f'/papers/{q["id"]}/"' in page), key=lambda q: page.index(q["id"]))]
+    assert dates == sorted(dates, reverse=True)
+    assert 'href="/digest/topics/long-context/page/2/"' in pages[0]
+    assert 'href="/digest/topics/long-context/"' in pages[1]
+    assert 'href="/digest/topics/long-context/feed.xml"' in pages[0]
+    assert "topics/long-context/feed.xml" in small_pages_site
+
+
+def test_topic_markdown_lists_every_paper_and_links_day_mirrors(small_pages_site: dict[str, bytes]) -> None:
+    papers = json.loads(small_pages_site["papers.json"])["papers"]
+    markdown = small_pages_site["topics/long-context.md"].decode()
+    assert markdown.startswith("# Long context\n")
+    for paper in (p for p in papers if "long-context" in p["topics"]):
+        assert f"(https://example.org/digest/papers/{paper['id']}/)" in markdown
+    day_links = [line.split("](")[1].rstrip(")") for line in markdown.splitlines() if line.startswith("## [")]
+    assert day_links
+    for link in day_links:  # relative to topics/, as GitHub resolves them
+        assert link.startswith("../days/") and ("days/" + link.removeprefix("../days/")) in small_pages_site
+
+
+def test_paper_page_shows_why_each_topic_applies(small_pages_site: dict[str, bytes]) -> None:
+    papers = json.loads(small_pages_site["papers.json"])["papers"]
+    paper = next(p for p in papers if p["title"] == "Giraffe: Adventures in Expanding Context Lengths in LLMs")
+    page = small_pages_site[f"papers/{paper['id']}/index.html"].decode()
+    assert 'href="/digest/topics/long-context/">Long context</a>' in page
+    assert "<q>context length</q>" in page
+
+
+# ---------------------------------------------------------------- the CLI: `digest topics` and broken topics.yaml
+
+
+def digest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_digest_topics_prints_the_coverage_table(sample_project: Path) -> None:
+    (sample_project / "content" / "topics.yaml").write_text(RULES, encoding="utf-8")
+    result = digest("topics", cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    config = load_config(None, sample_project)[0]
+    site = build_site(config, sample_project).site
+    report = coverage(site.papers, site.topics)
+    for topic, count in report.counts:
+        assert any(line.startswith(topic.name) and line.split()[-2] == str(count) for line in lines), topic
+    other = len(report.unclassified)
+    assert f"{other} ({other / report.total:.1%}) in Other" in result.stdout
+    assert "Unclassified (in Other):" in lines
+    for title in report.unclassified:
+        assert f"  {title}" in lines
+    assert not (sample_project / "site").exists()  # it reports, it does not build
+
+
+def test_digest_topics_takes_the_content_flag(sample_project: Path) -> None:
+    moved = sample_project / "elsewhere"
+    (sample_project / "content").rename(moved)
+    result = digest("topics", "--content", str(moved), cwd=sample_project)
+    assert result.returncode == 0, result.stderr
+    assert "286 papers:" in result.stdout
+
+
+BROKEN = {
+    "bad YAML": ("topics:\n  - name: Long context\n    include: [long context\n  - name: x\n", "topics.yaml:4: error: invalid YAML"),
+    "no name": ("topics:\n  - name: Long\n    include: [long]\n  - slug: agents\n    include: [agent]\n", "topics.yaml:4: error: topic has no name"),
+    "duplicate slug": (
+        "topics:\n  - name: Agents\n    slug: agents\n    include: [agent]\n  - name: Agentic\n    slug: agents\n    include: [agentic]\n",
+        "topics.yaml:6: error: duplicate slug 'agents' (hint: the topic on line 2 has it",
+    ),
+    "unknown key": (
+        "topics:\n  - name: Agents\n    includes: [agent]\n    include: [agent]\n",
+        "topics.yaml:3: error: unknown key 'includes' in a topic (hint: did you mean 'include'?)",
+    ),
+    "unsafe slug": ("topics:\n  - name: Agents\n    slug: ../x\n    include: [agent]\n", "topics.yaml:3: error: slug '../x' is not URL-safe"),
+    "reserved slug": ("topics:\n  - name: Misc\n    slug: other\n    include: [misc]\n", "topics.yaml:3: error: slug 'other' is reserved"),
+    "no include": ("topics:\n  - name: Agents\n    slug: agents\n", "topics.yaml:2: error: topic 'Agents' has no include phrases"),
+    "unknown top key": ("topic:\n  - name: Agents\n", "topics.yaml:1: error: unknown key 'topic' in topics.yaml (hint: did you mean 'topics'?)"),
+    "empty": ("# nothing yet\n", "topics.yaml:1: error: the topics file is empty"),
+}
+
+
+@pytest.fixture
+def one_dump_project(tmp_path: Path) -> Path:
+    """A small project (one seed dump) so that each CLI run stays quick."""
+    dumps = tmp_path / "content" / "dumps"
+    dumps.mkdir(parents=True)
+    shutil.copy(SEEDS / "000_5550a00ef71bc00d.txt", dumps)
+    (tmp_path / "digest.yaml").write_text("year: 2025\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_topics_yaml_is_a_located_message_not_a_traceback(one_dump_project: Path, case: str) -> None:
+    text, expected = BROKEN[case]
+    (one_dump_project / "content" / "topics.yaml").write_text(text, encoding="utf-8")
+    result = digest("build", cwd=one_dump_project)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (one_dump_project / "site").exists()  # a failed build writes nothing
+
+
+@pytest.mark.parametrize("case", ["bad YAML", "duplicate slug"])
+def test_digest_topics_reports_a_broken_topics_yaml(one_dump_project: Path, case: str) -> None:
+    text, expected = BROKEN[case]
+    (one_dump_project / "content" / "topics.yaml").write_text(text, encoding="utf-8")
+    result = digest("topics", cwd=one_dump_project)
+    assert result.returncode == 1
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("topics:\n\t- name: x\n", (2, "invalid YAML: found character '\\t' that cannot start any token")),
+        ("topics:\n  - name: A\n    include: *phrases\n", (3, "invalid YAML: found undefined alias 'phrases'")),
+    ],
+)
+def test_invalid_yaml_is_explained_by_the_detailed_parser(text: str, expected: tuple[int, str]) -> None:
+    taxonomy, problems = parse_taxonomy(text, "topics.yaml")  # libyaml parses valid files; its messages name no character or alias
+    assert taxonomy is None and [(p.line, p.message) for p in problems] == [expected]
+
+
+def test_yaml_anchors_and_aliases_still_work() -> None:
+    taxonomy, problems = parse_taxonomy("topics:\n  - name: A\n    include: &shared [agent]\n  - name: B\n    include: *shared\n", "topics.yaml")
+    assert problems == [] and taxonomy is not None
+    assert [t.include for t in taxonomy.topics] == [("agent",), ("agent",)]
+
+
+def test_every_problem_in_topics_yaml_is_reported_at_once() -> None:
+    text = "topics:\n  - name: A\n    slug: Bad Slug\n    include: [a]\n  - slug: b\n    include: [b]\n    colour: red\nmin_score: lots\n"
+    taxonomy, problems = parse_taxonomy(text, "topics.yaml")
+    assert taxonomy is None
+    assert sorted((p.line, p.message) for p in problems) == [
+        (3, "slug 'Bad Slug' is not URL-safe"),
+        (5, "topic has no name"),
+        (7, "unknown key 'colour' in a topic"),
+        (8, "min_score must be a positive whole number, not 'lots'"),
+    ]
