@@ -69,12 +69,13 @@ def edited_dump(project: Path, which: str) -> Path:
     if which == "middle":
         return dumps[len(dumps) // 2]
     sys.path.insert(0, str(REPO_ROOT))
+    from generator import parallel
     from generator.config import load_config
     from generator.pipeline import ingest
 
     config = load_config(project / "digest.yaml", project)[0]
     found, _ = ingest.discover(config.content_dir)
-    days = {dump.path: max((e.date for e in result.entries), default=None) for dump, result in zip(found, ingest.read_dumps(found, config.year), strict=True)}
+    days = {dump.path: max((e.date for e in result.entries), default=None) for dump, result in zip(found, parallel.read_dumps(found, config.year), strict=True)}
     return max((path for path in days if days[path]), key=lambda path: (days[path], path.name))
 
 

@@ -18,7 +18,7 @@ from bench.corpus import make_entries, write_text_dumps
 from generator.build import build_site, site_info
 from generator.config import load_config
 from generator.forks import usable_cores
-from generator.site.parallel_render import render_all
+from generator.parallel import render_all
 from generator.site.render import Renderer, plan_pages, theme_dirs
 
 

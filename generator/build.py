@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator import parallel
 from generator.config import Config
 from generator.heap import cycle_collector_paused
 from generator.memo import Memo
@@ -65,7 +66,7 @@ class Timer:
 def prepare_rendering() -> None:
     """Import what the dedupe and rendering need (rapidfuzz, Jinja2, markdown-it, the exports and feeds: a tenth
     of a second), done by this process while forked readers start on the dumps, rather than before any work begins."""
-    from generator.site import export, feeds, parallel_render, search, sitemap  # noqa: F401
+    from generator.site import export, feeds, search, sitemap  # noqa: F401
 
 
 def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> SiteInfo:
@@ -94,7 +95,7 @@ def read_entries(
     """(dumps found, entries of every dump without errors, problems): a dump with an error adds none of its entries."""
     dumps, problems = ingest.discover(config.content_dir, config.allow_empty)
     entries: list[Entry] = []
-    for result in ingest.read_dumps(dumps, config.year, cache, meanwhile):
+    for result in parallel.read_dumps(dumps, config.year, cache, meanwhile):
         problems.extend(result.problems)
         if not any(p.severity is Severity.ERROR for p in result.problems):
             entries.extend(result.entries)
@@ -129,7 +130,7 @@ def build_model(
     if taxonomy and not memo.carried:  # a one-off build: the second core classifies every entry's text meanwhile
         texts = [(entry.title, entry.abstract) for entry in entries]
         classifier = topics.classifier_for(taxonomy, memo)
-        deduped, worked_out = topics.classify_alongside(lambda: dedupe(entries, config.dedupe, memo), texts, classifier)
+        deduped, worked_out = parallel.classify_alongside(lambda: dedupe(entries, config.dedupe, memo, parallel.prepared_in_fork), texts, classifier)
     else:
         deduped = dedupe(entries, config.dedupe, memo)
     timer.lap("dedupe")
@@ -180,7 +181,7 @@ def render_site(
     timer: Timer | None = None,
 ) -> BuildResult:
     """Render the model's every page, export and feed into `sink` (memory, or the folder that becomes the site)."""
-    from generator.site import export, feeds, parallel_render, search, sitemap
+    from generator.site import export, feeds, search, sitemap
     from generator.site.render import Renderer, plan_pages, theme_dirs
 
     make_renderer = make_renderer or Renderer
@@ -201,7 +202,7 @@ def render_site(
         lambda: {search.INDEX_PATH: search.index_json(site_model, memo)},
         lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit), memo),
     )
-    paths += parallel_render.render_into(sink, specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports)
+    paths += parallel.render_into(sink, specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports)
     paths += (spec.path for spec in specs)
     progress("exports")
     last = {".nojekyll": b"", "robots.txt": sitemap.robots_txt(config.base_url)}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import forks
+from generator import forks, parallel
 from generator.pipeline import ingest
 
 
@@ -41,17 +41,17 @@ def test_a_child_that_dies_without_a_word_is_an_error_not_a_hang() -> None:
 def test_reading_the_corpus_on_two_cores_gives_what_one_reader_gives(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dumps, _ = ingest.discover(corpus_project / "content")
     assert len(dumps) == 157
-    serial = ingest.read_dumps(dumps, None, ingest.ParseCache())  # a cache: always read here
+    serial = parallel.read_dumps(dumps, None, ingest.ParseCache())  # a cache: always read here
     forked: list[int] = []
     real_run_jobs = forks.run_jobs
     monkeypatch.setattr(forks, "usable_cores", lambda: 2)
     monkeypatch.setattr(forks, "run_jobs", lambda jobs: forked.append(len(jobs)) or real_run_jobs(jobs))
     imported: list[int] = []
-    parallel = ingest.read_dumps(dumps, None, meanwhile=lambda: imported.append(os.getpid()))
+    forked_read = parallel.read_dumps(dumps, None, meanwhile=lambda: imported.append(os.getpid()))
     assert forked == [2]
     assert imported == [os.getpid()]  # `meanwhile` ran here, while the fork read
-    assert parallel == serial
-    assert [e.source for r in parallel for e in r.entries] == [e.source for r in serial for e in r.entries]
+    assert forked_read == serial
+    assert [e.source for r in forked_read for e in r.entries] == [e.source for r in serial for e in r.entries]
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -88,12 +88,11 @@ def test_the_model_classified_while_deduping_has_the_topics_of_one_process(corpu
     from generator.build import build_model
     from generator.config import load_config
     from generator.memo import Memo
-    from generator.pipeline import topics
 
     config, _ = load_config(corpus_project / "digest.yaml", corpus_project)
     serial = build_model(config, memo=Memo(carried=True))  # a preview session's memo: dedupe, then classify, here
     worked_out: list[object] = []
-    real = topics.classify_alongside
+    real = parallel.classify_alongside
 
     def spying(work, texts, classifier):  # type: ignore[no-untyped-def]
         result, found = real(work, texts, classifier)
@@ -101,7 +100,7 @@ def test_the_model_classified_while_deduping_has_the_topics_of_one_process(corpu
         return result, found
 
     monkeypatch.setattr(forks, "usable_cores", lambda: 2)
-    monkeypatch.setattr(topics, "classify_alongside", spying)
+    monkeypatch.setattr(parallel, "classify_alongside", spying)
     alongside = build_model(config)
     assert len(worked_out) == 1 and isinstance(worked_out[0], dict) and len(worked_out[0]) == 2202  # classified in the queue, every entry text
     assert alongside.site.papers == serial.site.papers  # ids, merges and topics alike
@@ -150,7 +149,7 @@ def test_a_fold_whose_later_wordings_a_fork_worked_out_is_the_fold_of_one_proces
     monkeypatch.setattr(forks, "usable_cores", lambda: 2)
     monkeypatch.setattr(forks, "started", lambda job: handed.append(os.getpid()) or real_started(job))
     monkeypatch.setattr(dedupe, "PREFETCH_MIN_ENTRIES", 1000)
-    prefetched = dedupe.dedupe(entries, memo=Memo())
+    prefetched = dedupe.dedupe(entries, memo=Memo(), prefetch=parallel.prepared_in_fork)
     assert handed == [os.getpid()]
     assert prefetched == serial
     assert sum(any(merge.rule == "fuzzy" for merge in p.merges) for p in serial.papers) > 20

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
-from generator import forks
 from generator.config import DedupeSettings
 from generator.heap import cycle_collector_paused
 from generator.memo import Memo
@@ -317,10 +316,10 @@ class FoldState:
             self.pairs -= self.pairs_scored.pop()
 
 
-def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS, memo: Memo | None = None) -> DedupeResult:
+def dedupe(entries: Sequence[Entry], settings: DedupeSettings = DEFAULT_SETTINGS, memo: Memo | None = None, prefetch: Prefetch | None = None) -> DedupeResult:
     """Every entry folded into exactly one paper. With a memo kept across builds, see `fold`."""
     with cycle_collector_paused():  # see heap.py; also when the dedupe runs alone (bench/dedupe_bench.py)
-        return fold(entries, settings, memo)
+        return fold(entries, settings, memo, prefetch or prepared_here)
 
 
 def common_prefix(a: Sequence[Entry], b: Sequence[Entry]) -> int:
@@ -341,23 +340,24 @@ def normalized_abstracts(texts: Sequence[tuple[str, str]]) -> tuple[str, list[tu
     return "\n".join(abstracts), [abstract_keys(abstract) for abstract in abstracts]
 
 
+Prepared = dict[tuple[str, str], tuple[str, tuple[int, ...]]]
+# Given the texts whose abstracts the fold will need later, a context that yields how to get them prepared:
+# the caller may work them out elsewhere (another core) while the fold matches the entries before them.
+Prefetch = Callable[[list[tuple[str, str]]], AbstractContextManager[Callable[[], Prepared]]]
+
+
+def prepared_by_text(texts: Sequence[tuple[str, str]], worked_out: tuple[str, list[tuple[int, ...]]]) -> Prepared:
+    joined, keys = worked_out
+    return dict(zip(texts, zip(joined.split("\n"), keys, strict=True), strict=True))
+
+
 @contextmanager
-def prefetched(texts: list[tuple[str, str]]) -> Iterator[Callable[[], dict[tuple[str, str], tuple[str, tuple[int, ...]]]]]:
-    """text -> (normalized abstract, abstract keys) of `texts`, worked out by a forked process while the block
-    runs (here when forking would not pay): the fold's first entries are matched meanwhile."""
-
-    def by_text(worked_out: tuple[str, list[tuple[int, ...]]]) -> dict[tuple[str, str], tuple[str, tuple[int, ...]]]:
-        joined, keys = worked_out
-        return dict(zip(texts, zip(joined.split("\n"), keys, strict=True), strict=True))
-
-    if not texts or not forks.can_fork() or forks.usable_cores() < 2 or forks.forks_that_fit(2) < 2:  # room for the classifying fork too
-        yield lambda: by_text(normalized_abstracts(texts))
-        return
-    with forks.started(lambda: normalized_abstracts(texts)) as result:
-        yield lambda: by_text(result())
+def prepared_here(texts: list[tuple[str, str]]) -> Iterator[Callable[[], Prepared]]:
+    """The later texts prepared in this process, when the fold asks for them."""
+    yield lambda: prepared_by_text(texts, normalized_abstracts(texts))
 
 
-def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None = None) -> DedupeResult:
+def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None = None, prefetch: Prefetch = prepared_here) -> DedupeResult:
     """Take the entries in chronological order; each joins the paper it matches best or starts one.
 
     An entry's step depends only on the entries taken before it, so with a memo kept
@@ -366,8 +366,8 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
     and applied. The result is the one a fold from scratch gives; normalized wordings,
     ids and the papers made of unchanged clusters are memoized too.
 
-    A one-off fold of many entries normalizes the later entries' abstracts in a fork
-    meanwhile (`prefetched`).
+    A one-off fold of many entries has the later entries' abstracts prepared by `prefetch`,
+    which may work them out meanwhile (the build does so on another core).
     """
     ordered = chronological(entries)
     state_table = memo.table("dedupe-fold", settings) if memo is not None else None
@@ -382,8 +382,8 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
     todo = ordered[kept:]
     handoff = int(len(todo) * PREFETCH_AFTER) if len(todo) >= PREFETCH_MIN_ENTRIES and (memo is None or not memo.carried) else len(todo)
     later = list(dict.fromkeys((entry.title, entry.abstract) for entry in todo[handoff:]))
-    prepared: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {}
-    with prefetched(later) as fetch:
+    prepared: Prepared = {}
+    with prefetch(later) as fetch:
         for number, entry in enumerate(todo):
             if number == handoff and later:
                 prepared = fetch()

@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-from generator import forks
 from generator.pipeline.readers import ParseResult, readers_by_extension
 from generator.problems import Problem, error, warning
 
@@ -125,12 +123,10 @@ class ParseCache:
         self._used = set()
 
 
-# Below this many bytes of dumps a second reader is not worth a fork (a threshold chosen, not measured:
-# the sample's 0.7 MB read in 0.02 s; the corpus's 11 MB in 0.28-0.37 s alone, 0.19-0.25 s on two cores).
-PARALLEL_READ_BYTES = 4_000_000
-
-
-def _read_each(dumps: Sequence[DumpFile], default_year: int | None, cache: ParseCache) -> list[ParseResult]:
+def read_each(dumps: Sequence[DumpFile], default_year: int | None, cache: ParseCache | None = None) -> list[ParseResult]:
+    """Each dump parsed, in order; one that cannot be read is a warning. A cache kept between builds (the live
+    preview's) must see every dump it parsed."""
+    cache = cache if cache is not None else ParseCache()
     results = []
     for dump in dumps:
         try:
@@ -138,31 +134,3 @@ def _read_each(dumps: Sequence[DumpFile], default_year: int | None, cache: Parse
         except OSError as exc:
             results.append(ParseResult((), (warning(dump.source, None, f"cannot read: {exc.strerror}", "check permissions"),)))
     return results
-
-
-def read_dumps(
-    dumps: list[DumpFile], default_year: int | None, cache: ParseCache | None = None, meanwhile: Callable[[], object] | None = None
-) -> list[ParseResult]:
-    """Each dump parsed, in order. A one-off build of many megabytes reads on every core: runs of
-    dumps are tasks on one queue that forked readers take from at once, and this process once
-    `meanwhile` (if given) is done. A build reading in one process does not run `meanwhile`.
-
-    A cache kept between builds (the live preview's) reads here: it must remember every dump it parsed.
-    """
-    if cache is not None:
-        return _read_each(dumps, default_year, cache)
-    total = sum(_size_of(dump) for dump in dumps)
-    readers = min(forks.usable_cores(), max(1, total // PARALLEL_READ_BYTES)) if forks.can_fork() else 1
-    if readers <= 1:
-        return _read_each(dumps, default_year, ParseCache())
-    per_task = max(1, -(-len(dumps) // forks.MAX_QUEUED))
-    runs = [dumps[start : start + per_task] for start in range(0, len(dumps), per_task)]
-    _, read = forks.run_queued([partial(_read_each, run, default_year, ParseCache()) for run in runs], readers, first=meanwhile)
-    return [result for results in read for result in results]
-
-
-def _size_of(dump: DumpFile) -> int:
-    try:
-        return dump.path.stat().st_size
-    except OSError:
-        return 0  # read_dumps reports it when it reads it

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -20,7 +20,6 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
-from generator import forks
 from generator.memo import Memo
 from generator.model import Paper, Topic, TopicMatch
 from generator.pipeline.ingest import stays_inside
@@ -36,7 +35,6 @@ TOPIC_KEYS = ("name", "slug", "description", "include", "title_only", "exclude")
 YAML_NULL = "tag:yaml.org,2002:null"
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Label = TypeVar("Label")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +290,7 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
 
     With a memo kept across builds, the compiled taxonomy (and the words it has learned) is
     reused while the taxonomy is unchanged, and a paper whose title and abstract are unchanged
-    is not classified again. `worked_out`: topics already found for some texts (classify_alongside).
+    is not classified again. `worked_out`: topics already found for some texts (the build classifies texts on other cores).
     """
     memo = memo if memo is not None else Memo()
     classifier = classifier_for(taxonomy, memo)
@@ -317,33 +315,6 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
         return found
 
     return tuple(classified_paper(paper) for paper in papers)
-
-
-# Below this many texts classifying them in forks is not worth it (a threshold chosen, not measured: the
-# sample's 398 entries classify in a few hundredths of a second).
-PARALLEL_MIN_TEXTS = 1500
-
-
-TEXTS_PER_TASK = 64
-
-
-def classify_alongside(work: Callable[[], T], texts: Sequence[tuple[str, str]], classifier: Classifier) -> tuple[T, Classified | None]:
-    """work() here while forked processes classify `texts`: (its result, the texts' topics), or
-    (its result, None) when forking would not pay. The texts are tasks on one queue: the forks
-    take from it at once, this process once work() is done, so all finish together. The build
-    runs the dedupe this way, classifying every distinct entry text meanwhile: a paper's title and
-    abstract are nearly always one entry's, so the topics are ready when the papers are. The forks
-    yield a shared core to work(): the dedupe is what the build waits for, and a large one forks a
-    process of its own (dedupe.prefetched).
-    """
-    distinct = list(dict.fromkeys(texts))
-    processes = forks.usable_cores()
-    if not forks.can_fork() or processes < 2 or len(distinct) < PARALLEL_MIN_TEXTS or forks.forks_that_fit(processes - 1) < processes - 1:
-        return work(), None
-    per_task = max(TEXTS_PER_TASK, -(-len(distinct) // forks.MAX_QUEUED))
-    runs = [distinct[start : start + per_task] for start in range(0, len(distinct), per_task)]
-    result, found = forks.run_queued([lambda run=run: [classifier.classify(*text) for text in run] for run in runs], processes, first=work, yielding=True)
-    return result, {text: matches for run, matched in zip(runs, found, strict=True) for text, matches in zip(run, matched, strict=True)}  # type: ignore[misc]
 
 
 def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[str, tuple[Paper, ...]]:

@@ -21,21 +21,16 @@ import contextlib
 import errno
 import os
 import shutil
-import signal
 import sys
 import tempfile
-from collections.abc import Collection, Mapping, Sequence
-from functools import partial
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from generator import forks
 from generator.problems import Problem, error
 
 MARKER = ".paper-digest"
 MARKER_TEXT = b"This folder is written by paper-digest; its files are replaced on every build.\n"
-# For the crash test: the build stops itself (SIGSTOP) after writing this many files, to be killed right there.
-STOP_AFTER_ENV = "PAPER_DIGEST_STOP_AFTER_FILES"
 
 
 def safe_relative(path: str) -> bool:
@@ -272,12 +267,7 @@ class StagedSite:
             self.release()
             raise
         self._made = {""}  # folders known to exist: one mkdir per folder, not per file
-        self._puts = 0
-        stop_after = os.environ.get(STOP_AFTER_ENV, "")
-        self._stop_after = int(stop_after) if stop_after.isdigit() else None
-        # Under the crash test's stop, only this process writes (forks send their pages here), so it
-        # stops after exactly that many files and no other process is left writing.
-        self.shared_by_forks = self._stop_after is None
+        self.shared_by_forks = True
 
     def __enter__(self) -> StagedSite:
         return self
@@ -307,9 +297,6 @@ class StagedSite:
     def put(self, path: str, data: bytes) -> None:
         if not safe_relative(path):
             raise ValueError(f"unsafe output path {path!r}")
-        self._puts += 1
-        if self._stop_after is not None and self._puts == self._stop_after + 1:
-            os.kill(os.getpid(), signal.SIGSTOP)
         target = os.path.join(self.folder, path)
         if path in self.present and _file_holds(target, data):
             return
@@ -359,36 +346,15 @@ class StagedSite:
             os.replace(self.folder, output)
 
 
-# Below this many files a second writer is not worth a fork (a threshold chosen, not measured: the sample's
-# 459 files write through the spare in a few hundredths of a second).
-PARALLEL_MIN_FILES = 1000
-
-
-def _put_each(staged: StagedSite, files: Mapping[str, bytes], paths: Sequence[str]) -> None:
-    for path in paths:
-        staged.put(path, files[path])
-
-
-def _writers_for(count: int) -> int:
-    if count < PARALLEL_MIN_FILES or not forks.can_fork() or os.environ.get(STOP_AFTER_ENV):
-        return 1
-    return 1 + forks.forks_that_fit(forks.usable_cores() - 1)
-
-
 def write_atomic(output: Path, files: Mapping[str, bytes]) -> None:
-    """Write a site already rendered beside the output, then swap it in.
-
-    Files go in path order; a large site is written by one process per core, each on a
-    run of paths, so each works in folders of its own (creating and comparing files is
-    mostly kernel time, which spreads over the cores).
-    """
+    """Write a site already rendered beside the output, in path order, then swap it in."""
     paths = sorted(files)
     for path in paths:
         if not safe_relative(path):
             raise ValueError(f"unsafe output path {path!r}")
     with StagedSite(output) as staged:
-        size = max(1, -(-len(paths) // _writers_for(len(paths))))
-        forks.run_jobs([partial(_put_each, staged, files, paths[start : start + size]) for start in range(0, len(paths), size)])
+        for path in paths:
+            staged.put(path, files[path])
         staged.commit(files)
 
 

@@ -20,9 +20,9 @@ from bench.corpus import make_entries, write_text_dumps
 from generator.build import build_site, site_info
 from generator.config import Config, load_config
 from generator.model import Site
+from generator.parallel import render_all
 from generator.progress import ProgressBar, build_progress, format_line, no_progress, wants_bar
 from generator.site import export, search
-from generator.site.parallel_render import render_all
 from generator.site.render import Renderer, _markdown_renderer, markdown_to_html, plan_pages, theme_dirs
 
 REPO_ROOT = Path(__file__).parents[2]

@@ -14,7 +14,7 @@ DUMP = "new\nDaily Papers\nMar 14\n\nA Title Of One Paper\n\nIts abstract, long 
 
 def read_all(cache: ingest.ParseCache, folder: Path) -> list[ingest.ParseResult]:
     dumps, _ = ingest.discover(folder)
-    return ingest.read_dumps(dumps, 2025, cache)
+    return ingest.read_each(dumps, 2025, cache)
 
 
 @pytest.fixture

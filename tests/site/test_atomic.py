@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.site.output import MARKER, MARKER_TEXT, STOP_AFTER_ENV, clean_stale_staging
+from generator.site.output import MARKER, MARKER_TEXT, clean_stale_staging
 
 
 def digest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -34,13 +34,39 @@ def staging_folders(project: Path) -> list[Path]:
     return sorted(project.glob(".site.new-*"))
 
 
+# `digest build` with its writer patched: once it has written N files it stops itself (SIGSTOP), to be killed
+# right there. Forked renderers send their pages back, so this one process writes every file.
+STOPPING_BUILD = """
+import os, signal, sys
+from generator.cli import main
+from generator.site.output import StagedSite
+
+stop_after, written = int(sys.argv[1]), 0
+original_init, original_put = StagedSite.__init__, StagedSite.put
+
+def init(self, output):
+    original_init(self, output)
+    self.shared_by_forks = False
+
+def put(self, path, data):
+    global written
+    written += 1
+    if written == stop_after + 1:
+        os.kill(os.getpid(), signal.SIGSTOP)
+    original_put(self, path, data)
+
+StagedSite.__init__, StagedSite.put = init, put
+sys.exit(main(["build", "--quiet"]))
+"""
+
+
 @contextmanager
 def build_stopped_mid_write(project: Path, after_files: int) -> Iterator[subprocess.Popen[bytes]]:
     """A `digest build` that stops itself (SIGSTOP) after writing `after_files` files, then is killed with SIGKILL.
 
     The kill lands mid-write every time, whatever the machine's speed.
     """
-    build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--quiet"], cwd=project, env=os.environ | {STOP_AFTER_ENV: str(after_files)})
+    build = subprocess.Popen([sys.executable, "-c", STOPPING_BUILD, str(after_files)], cwd=project)
     try:
         _, status = os.waitpid(build.pid, os.WUNTRACED)
         assert os.WIFSTOPPED(status), "the build ended instead of stopping mid-write"
@@ -196,11 +222,10 @@ def test_a_site_caught_between_the_two_renames_is_put_back(tmp_path: Path) -> No
 def reading_in_forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """`digest build` in this process, reading the sample's dumps in forks as it reads a large site's (so the
     output is staged while they read); returns the order in which staging and the model's next step began."""
-    from generator import build, forks
-    from generator.pipeline import ingest
+    from generator import build, forks, parallel
     from generator.site import output
 
-    monkeypatch.setattr(ingest, "PARALLEL_READ_BYTES", 1)
+    monkeypatch.setattr(parallel, "PARALLEL_READ_BYTES", 1)
     monkeypatch.setattr(forks, "usable_cores", lambda: 2)
     steps: list[str] = []
     staged_init, load_taxonomy = output.StagedSite.__init__, build.topics.load_taxonomy

@@ -1,20 +1,111 @@
-"""Render a site's pages on every core, byte for byte what a serial render gives.
+"""How a build spreads its stages over the cores: reading, classifying alongside the dedupe, rendering.
 
-Worker processes are forked (forks.py), so they inherit the renderer (Jinja2
-environment, loaded templates) and the page specs without pickling either; they
-take runs of pages (and the exports and feeds) from one queue, and put what they
-render into the output sink themselves when it is a folder, else send the bytes
-back. A page's bytes depend only on its spec and the templates, never on which
-process rendered it or in what order, so the result equals the serial render.
+Every stage is a function of values (generator/pipeline, generator/site); this
+module, used by the orchestrator only, runs those functions in forked processes
+(forks.py) where the input is large enough for that to pay. A forked child
+inherits the parent's memory (the site model, the renderer's loaded templates)
+without pickling; only results cross a pipe back, in task order, so what a stage
+makes never depends on which process made it: the result equals the serial one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from generator import forks
-from generator.site.output import MemorySink, Sink
-from generator.site.render import PageSpec, Renderer
+from generator.pipeline.ingest import DumpFile, ParseCache, read_each
+from generator.pipeline.readers import ParseResult
+
+if TYPE_CHECKING:  # the dedupe and the renderers are imported while the dumps are read (build.prepare_rendering)
+    from generator.pipeline.dedupe import Prepared
+    from generator.pipeline.topics import Classified, Classifier
+    from generator.site.output import Sink
+    from generator.site.render import PageSpec, Renderer
+
+T = TypeVar("T")
+
+# ---------------------------------------------------------------- reading
+
+# Below this many bytes of dumps a second reader is not worth a fork (a threshold chosen, not measured).
+PARALLEL_READ_BYTES = 4_000_000
+
+
+def read_dumps(
+    dumps: list[DumpFile], default_year: int | None, cache: ParseCache | None = None, meanwhile: Callable[[], object] | None = None
+) -> list[ParseResult]:
+    """Each dump parsed, in order. A one-off build of many megabytes reads on every core: runs of
+    dumps are tasks on one queue that forked readers take from at once, and this process once
+    `meanwhile` (if given) is done. A build reading in one process does not run `meanwhile`.
+
+    A cache kept between builds (the live preview's) reads here: it must remember every dump it parsed.
+    """
+    if cache is not None:
+        return read_each(dumps, default_year, cache)
+    total = sum(_size_of(dump) for dump in dumps)
+    readers = min(forks.usable_cores(), max(1, total // PARALLEL_READ_BYTES)) if forks.can_fork() else 1
+    if readers <= 1:
+        return read_each(dumps, default_year)
+    per_task = max(1, -(-len(dumps) // forks.MAX_QUEUED))
+    runs = [dumps[start : start + per_task] for start in range(0, len(dumps), per_task)]
+    _, read = forks.run_queued([partial(read_each, run, default_year) for run in runs], readers, first=meanwhile)
+    return [result for results in read for result in results]
+
+
+def _size_of(dump: DumpFile) -> int:
+    try:
+        return dump.path.stat().st_size
+    except OSError:
+        return 0  # read_each reports it when it reads it
+
+
+# ---------------------------------------------------------------- dedupe and topics
+
+
+@contextmanager
+def prepared_in_fork(texts: list[tuple[str, str]]) -> Iterator[Callable[[], Prepared]]:
+    """The dedupe's `prefetch`: the later texts' abstracts worked out by a forked process while the fold matches
+    the entries before them (here when forking would not pay)."""
+    from generator.pipeline.dedupe import normalized_abstracts, prepared_by_text
+
+    if not texts or not forks.can_fork() or forks.usable_cores() < 2 or forks.forks_that_fit(2) < 2:  # room for the classifying fork too
+        yield lambda: prepared_by_text(texts, normalized_abstracts(texts))
+        return
+    with forks.started(lambda: normalized_abstracts(texts)) as result:
+        yield lambda: prepared_by_text(texts, result())
+
+
+# Below this many texts classifying them in forks is not worth it (a threshold chosen, not measured: the
+# sample's 398 entries classify in a few hundredths of a second).
+PARALLEL_MIN_TEXTS = 1500
+
+
+TEXTS_PER_TASK = 64
+
+
+def classify_alongside(work: Callable[[], T], texts: Sequence[tuple[str, str]], classifier: Classifier) -> tuple[T, Classified | None]:
+    """work() here while forked processes classify `texts`: (its result, the texts' topics), or
+    (its result, None) when forking would not pay. The texts are tasks on one queue: the forks
+    take from it at once, this process once work() is done, so all finish together. The build
+    runs the dedupe this way, classifying every distinct entry text meanwhile: a paper's title and
+    abstract are nearly always one entry's, so the topics are ready when the papers are. The forks
+    yield a shared core to work(): the dedupe is what the build waits for, and a large one forks a
+    process of its own (prepared_in_fork).
+    """
+    distinct = list(dict.fromkeys(texts))
+    processes = forks.usable_cores()
+    if not forks.can_fork() or processes < 2 or len(distinct) < PARALLEL_MIN_TEXTS or forks.forks_that_fit(processes - 1) < processes - 1:
+        return work(), None
+    per_task = max(TEXTS_PER_TASK, -(-len(distinct) // forks.MAX_QUEUED))
+    runs = [distinct[start : start + per_task] for start in range(0, len(distinct), per_task)]
+    result, found = forks.run_queued([lambda run=run: [classifier.classify(*text) for text in run] for run in runs], processes, first=work, yielding=True)
+    return result, {text: matches for run, matched in zip(runs, found, strict=True) for text, matches in zip(run, matched, strict=True)}  # type: ignore[misc]
+
+
+
+# ---------------------------------------------------------------- rendering
 
 # Below this many pages forking costs more than it saves: the sample's 363 pages build in 0.54 s
 # forked against 0.66 s in one process (measured: README "Benchmarks").
@@ -139,6 +230,8 @@ def render_into(
     forked workers would lose, so it always renders here.
     """
     count = worker_count(len(specs)) if workers is None else workers
+    from generator.site.render import Renderer
+
     if type(renderer) is not Renderer:
         count = 1
     return render_parallel(specs, renderer, count, sink, progress, side_jobs)
@@ -152,6 +245,8 @@ def render_all(
     side_jobs: Sequence[SideJob] = (),
 ) -> dict[str, bytes]:
     """render_into memory: every page and side job file by path."""
+    from generator.site.output import MemorySink
+
     memory = MemorySink()
     render_into(memory, specs, renderer, progress, workers, side_jobs)
     return memory.files
