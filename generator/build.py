@@ -5,9 +5,10 @@ build_site renders into memory and returns the files; `digest build` renders int
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,9 +20,9 @@ from generator.memo import Memo
 from generator.model import ContentPage, Entry, Site
 from generator.pipeline import ingest, pages, topics
 from generator.pipeline.assemble import assemble
-from generator.problems import Problem, Severity
+from generator.problems import Problem, Severity, ThemeError
 from generator.progress import Progress, no_progress
-from generator.site.output import MemorySink, Sink
+from generator.site.output import MemorySink, Sink, StagedSite
 
 if TYPE_CHECKING:
     from generator.site.render import Renderer, SiteInfo
@@ -168,6 +169,55 @@ def build_site(
         memory = MemorySink()
         result = render_site(model, config, project_root, memory, progress, make_renderer, memo, timer)
         return dataclasses.replace(result, files=dict(sorted(memory.files.items())))
+
+
+def build_failed(problems: Sequence[Problem], fatal: bool, entries: int, strict: bool) -> bool:
+    """Nothing is written when: --strict and any problem; a broken input every page needs; errors and no paper left."""
+    if strict and problems:
+        return True
+    return fatal or (any(p.severity is Severity.ERROR for p in problems) and entries == 0)
+
+
+class NothingWritten(Exception):
+    """A build that wrote nothing: the output folder is as it was. `problems` say why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(p.format() for p in self.problems))
+
+
+def write_site(config: Config, project_root: Path, strict: bool = False, progress: Progress = no_progress) -> BuildResult:
+    """`digest build`: the whole pipeline, each page written as it is rendered into the folder that replaces
+    the output at the end. Raises NothingWritten, the output left as it was, when the input fails the build
+    (see build_failed), a template fails or the folder cannot be written."""
+    timer = Timer()
+    with cycle_collector_paused(), contextlib.ExitStack() as staging:
+        early: list[StagedSite] = []
+
+        def while_reading() -> None:
+            # What would otherwise wait for the model, done while forked readers read: importing the
+            # renderers, and staging the output folder (listing the spare's files is a scan of every folder).
+            prepare_rendering()
+            if not config.output_dir.resolve().parent.is_dir():
+                return  # staged after the model, which may fail: a failed build creates no folder
+            with contextlib.suppress(OSError):  # reported below, where the site is written
+                early.append(staging.enter_context(StagedSite(config.output_dir)))
+
+        model = build_model(config, progress=progress, timer=timer, meanwhile=while_reading)
+        if build_failed(model.problems, model.fatal, model.entries, strict):
+            staging.close()  # left without an error: a staged spare goes back untouched
+            raise NothingWritten(model.problems)
+        try:
+            staged = early[0] if early else staging.enter_context(StagedSite(config.output_dir))
+            result = render_site(model, config, project_root, staged, progress, timer=timer)
+            progress("write")
+            staged.commit(result.paths)
+        except ThemeError as exc:  # what was staged is removed: the site stays as it was
+            raise NothingWritten([exc.problem]) from exc
+        except OSError as exc:
+            hint = "check the folder's permissions and free space"
+            raise NothingWritten([Problem(str(config.output_dir), None, f"cannot write the site: {exc.strerror or exc}", hint)]) from exc
+    return result
 
 
 def render_site(

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from generator import __version__
-from generator.build import Timer, build_model, prepare_rendering, read_entries, render_site
+from generator.build import NothingWritten, build_failed, build_model, read_entries, write_site
 from generator.config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
-from generator.heap import cycle_collector_paused
 from generator.pipeline import ingest, topics
-from generator.problems import Problem, Severity, ThemeError, UserError, as_seen_from
+from generator.problems import Problem, Severity, UserError, as_seen_from
 from generator.progress import build_progress
 from generator.site import output
 
@@ -145,48 +144,17 @@ def refuse_unsafe_output(config: Config, args: argparse.Namespace, root: Path) -
     raise UserError(problem, EXIT_FAILED)
 
 
-def build_failed(problems: Sequence[Problem], fatal: bool, entries: int, strict: bool) -> bool:
-    """Nothing is written when: --strict and any problem; a broken input every page needs; errors and no paper left."""
-    if strict and problems:
-        return True
-    return fatal or (any(p.severity is Severity.ERROR for p in problems) and entries == 0)
-
-
 def command_build(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     root = project_root_of(args)
     refuse_unsafe_output(config, args, root)
-    timer = Timer()
-    with cycle_collector_paused(), contextlib.ExitStack() as staging:
-        early: list[output.StagedSite] = []
-
-        def while_reading() -> None:
-            # What would otherwise wait for the model, done while forked readers read: importing the
-            # renderers, and staging the output folder (listing the spare's files is a scan of every folder).
-            prepare_rendering()
-            if not config.output_dir.resolve().parent.is_dir():
-                return  # staged after the model, which may fail: a failed build creates no folder
-            with contextlib.suppress(OSError):  # reported below, where the site is written, as it always was
-                early.append(staging.enter_context(output.StagedSite(config.output_dir)))
-
+    try:
         with build_progress(args.quiet) as progress:
-            model = build_model(config, progress=progress, timer=timer, meanwhile=while_reading)
-        if build_failed(model.problems, model.fatal, model.entries, args.strict):
-            report(model.problems, args.quiet, config.content_dir)
-            print("digest: build failed; the output folder was left as it was", file=sys.stderr)
-            return EXIT_FAILED  # leaving `staging` gives a staged spare back, untouched
-        # Pages are written as they are rendered, into the folder that replaces the output at the end.
-        try:
-            with build_progress(args.quiet) as progress:
-                staged = early[0] if early else staging.enter_context(output.StagedSite(config.output_dir))
-                result = render_site(model, config, root, staged, progress, timer=timer)
-                progress("write")
-                staged.commit(result.paths)
-        except ThemeError as exc:  # the staged folder is dropped (kept as the spare): the site stays as it was
-            raise UserError(exc.problem, EXIT_FAILED) from exc
-        except OSError as exc:
-            hint = "check the folder's permissions and free space"
-            raise UserError(Problem(str(config.output_dir), None, f"cannot write the site: {exc.strerror or exc}", hint), EXIT_FAILED) from exc
+            result = write_site(config, root, args.strict, progress)
+    except NothingWritten as failed:
+        report(failed.problems, args.quiet, config.content_dir)
+        print("digest: build failed; the output folder was left as it was", file=sys.stderr)
+        return EXIT_FAILED
     report(as_skipped(result.problems), args.quiet, config.content_dir)
     if not args.quiet:
         s = result.stats
