@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from generator.problems import Problem, error
+from generator.problems import Problem, did_you_mean, error
 
 CONFIG_NAME = "digest.yaml"
 # Where a theme is looked for: the project's themes/, then the themes shipped with paper-digest
@@ -53,9 +53,14 @@ class Config:
 
     @property
     def base_path(self) -> str:
-        """The URL path the site lives under, always with a leading and trailing slash."""
-        path = urlsplit(self.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
+        return base_path_of(self.base_url)
+
+
+@functools.cache
+def base_path_of(base_url: str) -> str:
+    """The URL path a site lives under, with a leading and trailing slash; cached, as every link on every page asks for it."""
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
 
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"allow_empty"}  # a flag, not a setting
@@ -100,11 +105,6 @@ def validate_base_url(value: str, path: str, line: int | None) -> Problem | None
     return None
 
 
-def _suggest(key: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    return f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(known))
-
-
 def parse_config(text: str, path: str, base_dir: Path) -> tuple[Config, list[Problem]]:
     """Parse the YAML text of a config file; paths in it are relative to base_dir."""
     problems: list[Problem] = []
@@ -125,7 +125,7 @@ def parse_config(text: str, path: str, base_dir: Path) -> tuple[Config, list[Pro
         line = lines.get(str(key))
         key = str(key)
         if key not in KNOWN_KEYS:
-            problems.append(error(path, line, f"unknown key {key!r}", _suggest(key, KNOWN_KEYS)))
+            problems.append(error(path, line, f"unknown key {key!r}", did_you_mean(key, sorted(KNOWN_KEYS))))
             continue
         checked, problem = _check_value(key, value, path, line, base_dir)
         if problem:
@@ -165,7 +165,7 @@ def _check_value(key: str, value: Any, path: str, line: int | None, base_dir: Pa
         settings: dict[str, float] = {}
         for sub, number in value.items():
             if sub not in DEDUPE_KEYS:
-                return None, error(path, line, f"unknown dedupe key {sub!r}", _suggest(str(sub), DEDUPE_KEYS))
+                return None, error(path, line, f"unknown dedupe key {sub!r}", did_you_mean(str(sub), sorted(DEDUPE_KEYS)))
             if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 100:
                 return None, error(path, line, f"dedupe.{sub} must be a number from 0 to 100")
             settings[sub] = float(number)

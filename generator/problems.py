@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -77,3 +79,9 @@ class ThemeError(Exception):
 
     def __reduce__(self) -> tuple[type[ThemeError], tuple[Problem]]:
         return ThemeError, (self.problem,)
+
+
+def did_you_mean(word: str, known: Sequence[str]) -> str:
+    """A hint for a mistyped name: the closest known one, else the known ones in the order given."""
+    close = difflib.get_close_matches(word, known, n=1)
+    return f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(known)

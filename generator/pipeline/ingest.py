@@ -26,9 +26,18 @@ def is_dump_source(path: str) -> bool:
     return path.startswith(DUMPS_FOLDER + "/")
 
 
+def is_editor_temp(name: str) -> bool:
+    """Swap, backup and lock files editors write next to the file being edited (vim's 4913 probe too)."""
+    return (
+        name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".kate-swp", ".___jb_tmp___", ".___jb_old___", ".___jb_bak___"))
+        or name.startswith((".#", "#"))
+        or name in ("4913", ".DS_Store")
+    )
+
+
 def is_ignored_name(name: str) -> bool:
-    """Hidden files and editor droppings are neither dumps nor worth a warning."""
-    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913"
+    """Hidden files and editor droppings are neither dumps nor worth a warning (nor, in a preview, a rebuild)."""
+    return name.startswith(".") or is_editor_temp(name)
 
 
 def stays_inside(path: Path, *folders: Path) -> bool:

@@ -10,7 +10,6 @@ its title and abstract with dictionary look-ups, no regular expressions.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from generator.memo import Memo
 from generator.model import Paper, Topic, TopicMatch
 from generator.pipeline.ingest import stays_inside
 from generator.pipeline.normalize import ASCII_BYTE_FOLD, LATEX_BYTES, normalize_title, slugify
-from generator.problems import Problem, error
+from generator.problems import Problem, did_you_mean, error
 
 TOPICS_NAME = "topics.yaml"
 DEFAULT_TAXONOMY = Path(__file__).parent / "default_topics.yaml"
@@ -378,11 +377,6 @@ def format_coverage(report: Coverage) -> str:
 # ---------------------------------------------------------------- loading topics.yaml
 
 
-def _suggest(key: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    return f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(known)
-
-
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -405,7 +399,7 @@ class _Reader:
         for key_node, value_node in node.value:
             key = str(key_node.value)
             if key not in known:
-                self.fail(key_node, f"unknown key {key!r} in {what}", _suggest(key, known))
+                self.fail(key_node, f"unknown key {key!r} in {what}", did_you_mean(key, known))
             elif key in found:
                 self.fail(key_node, f"duplicate key {key!r} in {what}", f"first given on line {_line(found[key][0])}")
             else:

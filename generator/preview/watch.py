@@ -33,7 +33,7 @@ from typing import NamedTuple
 import watchfiles
 
 from generator.config import Config
-from generator.pipeline.ingest import DUMPS_FOLDER
+from generator.pipeline.ingest import DUMPS_FOLDER, is_editor_temp
 from generator.preview.incremental import RebuildOutcome, RebuildSession, describe
 from generator.problems import Severity
 from generator.site.render import theme_dirs
@@ -112,15 +112,6 @@ class Layout(NamedTuple):
     recursive: tuple[Path, ...]  # watched with everything below
     anchors: tuple[tuple[Path, str], ...]  # (folder, name): the folder watched for that child only
     present: tuple[Path, ...]
-
-
-def is_editor_temp(name: str) -> bool:
-    """Swap, backup and lock files editors write next to the file being edited (vim's 4913 probe too)."""
-    return (
-        name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".kate-swp", ".___jb_tmp___", ".___jb_old___", ".___jb_bak___"))
-        or name.startswith((".#", "#"))
-        or name in ("4913", ".DS_Store")
-    )
 
 
 def classify(path: Path, targets: WatchTargets) -> ChangeKind | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+from generator.config import base_path_of
 
 
 def day_dir(date: dt.date) -> str:
@@ -31,13 +31,6 @@ def topic_markdown(slug: str) -> str:
 def file_for(location: str) -> str:
     """The output file for a site location: folders get their index.html."""
     return location + "index.html" if location == "" or location.endswith("/") else location
-
-
-@functools.cache
-def base_path_of(base_url: str) -> str:
-    """The path part of the base URL, ending in '/'; cached, as every link on every page asks for it."""
-    path = urlsplit(base_url).path or "/"
-    return path if path.endswith("/") else path + "/"
 
 
 @dataclass(frozen=True, slots=True)
