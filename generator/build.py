@@ -65,8 +65,8 @@ class Timer:
 
 
 def prepare_rendering() -> None:
-    """Import what the dedupe and rendering need (rapidfuzz, Jinja2, markdown-it, the exports and feeds: a tenth
-    of a second), done by this process while forked readers start on the dumps, rather than before any work begins."""
+    """Import what the dedupe and rendering need (rapidfuzz, Jinja2, markdown-it, the exports and feeds),
+    done by this process while forked readers start on the dumps, rather than before any work begins."""
     from generator.site import export, feeds, search, sitemap  # noqa: F401
 
 

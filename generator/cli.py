@@ -246,9 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> NoReturn:
     """The `digest` command: main(), then exit without tearing the heap down object by object.
 
-    Freeing a built site's model one object at a time at interpreter exit took a
-    tenth of the sample build (measured: bench/MEASUREMENTS.md). Every file
-    is closed by then; the standard streams are flushed here.
+    Freeing a built site's model one object at a time at interpreter exit costs a
+    noticeable share of a small build. Every file is closed by then; the standard
+    streams are flushed here.
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):

@@ -26,7 +26,7 @@ NOT_IN_URL = re.compile(r"[\s<>\"'`{}|\\^]|[^\x21-\x7e]")  # would need escaping
 
 @dataclass(frozen=True, slots=True)
 class DedupeSettings:
-    """Match thresholds (0-100, rapidfuzz scores); README "Dedupe" explains each rule."""
+    """Match thresholds (0-100, rapidfuzz scores); docs/dedupe.md explains each rule."""
 
     title_threshold: float = 90.0  # a near title: merges when the abstract is at least a revision of it
     abstract_threshold: float = 90.0  # the same abstract (or a cut one): merges a revised title

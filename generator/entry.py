@@ -7,7 +7,7 @@ import sys
 
 def run() -> None:
     try:
-        from generator.cli import run as run_command  # a tenth of a second of imports: a Ctrl-C often lands here
+        from generator.cli import run as run_command  # imports take a while: a Ctrl-C often lands here
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         raise SystemExit(130) from None

@@ -7,7 +7,7 @@ process while the children run the rest, and results come back in job order,
 so what a phase makes never depends on which process made it.
 
 No multiprocessing pool: forking directly costs a millisecond, the pool's
-import and start-up a few dozen (measured: bench/, README "Benchmarks").
+import and start-up many times that.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _resident_kib() -> int | None:
 
 
 # A forked process ends up with its own copy of most of the heap it reads (reference counts write to
-# every page they touch) plus what it makes: measured at 1 to 1.5 times the parent's size (bench/).
+# every page they touch) plus what it makes: up to 1.5 times the parent's size.
 FORK_COPY_FACTOR = 1.5
 
 

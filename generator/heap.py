@@ -2,10 +2,8 @@
 
 A build makes millions of small objects and next to no reference cycles
 (reference counting frees nearly everything; a preview rebuild of the corpus
-leaves none), so the collector's passes over an ever larger heap only add time:
-a quarter of a full build (measured when it landed, cd34ed6; no record kept),
-and most of the topics and assemble phases of a preview rebuild (README
-"Live preview").
+leaves none), so the collector's passes over an ever larger heap only add time,
+growing with the heap (docs/benchmarks.md).
 
 During a build the collector is paused. A pause alone only defers the work:
 the first allocation after it ends would collect everything the build made.

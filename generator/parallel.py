@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 # ---------------------------------------------------------------- reading
 
-# Below this many bytes of dumps a second reader is not worth a fork (a threshold chosen, not measured).
+# Below this many bytes of dumps a second reader is not worth a fork (a threshold chosen).
 PARALLEL_READ_BYTES = 4_000_000
 
 
@@ -77,8 +77,8 @@ def prepared_in_fork(texts: list[tuple[str, str]]) -> Iterator[Callable[[], Prep
         yield lambda: prepared_by_text(texts, result())
 
 
-# Below this many texts classifying them in forks is not worth it (a threshold chosen, not measured: the
-# sample's 398 entries classify in a few hundredths of a second).
+# Below this many texts classifying them in forks is not worth it (a threshold chosen: the sample
+# classifies in a few hundredths of a second).
 PARALLEL_MIN_TEXTS = 1500
 
 
@@ -107,8 +107,7 @@ def classify_alongside(work: Callable[[], T], texts: Sequence[tuple[str, str]], 
 
 # ---------------------------------------------------------------- rendering
 
-# Below this many pages forking costs more than it saves: the sample's 363 pages build in 0.54 s
-# forked against 0.66 s in one process (measured: README "Benchmarks").
+# Below this many pages forking costs more than it saves.
 PARALLEL_MIN_PAGES = 200
 PROGRESS_EVERY = 250
 
@@ -126,7 +125,7 @@ def worker_count(pages: int) -> int:
         return 1
     wanted = max(1, min(forks.usable_cores(), pages // (PARALLEL_MIN_PAGES // 2)))
     # Room for one fork more than are made: into a memory sink what they render comes back to be held
-    # here as well (into a folder it does not, but the margin keeps a million-entry build, ~9 GB, serial).
+    # here as well (into a folder it does not, but the margin keeps a build too large for two copies serial).
     if forks.forks_that_fit(wanted) < wanted:
         return 1
     return wanted

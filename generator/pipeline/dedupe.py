@@ -5,7 +5,7 @@ the existing paper it matches best, or starts a new paper; it never joins two
 papers together. So a paper's id is fixed by its first appearance and later
 dumps can only add appearances to it.
 
-Rules, in order of trust (README, "Dedupe"):
+Rules, in order of trust (docs/dedupe.md):
 1. `arxiv-id`: the same arXiv id (version dropped). Two different ids are never one paper.
 2. `exact-title`: the same normalized title, unless both abstracts are there and
    clearly different (two papers that happen to share a title).
@@ -31,8 +31,8 @@ from generator.model import Appearance, Entry, MergeReason, Paper
 from generator.pipeline.normalize import compact, normalize_text, normalize_title, paper_id_for
 
 # A one-off fold of this many entries has a forked process normalize the abstracts of all but the first
-# PREFETCH_AFTER of them while this process matches those: wording an entry is a third of the fold's
-# work, and its abstract two thirds of that (measured at 10,000 entries: bench/MEASUREMENTS.md).
+# PREFETCH_AFTER of them while this process matches those: normalizing abstracts is most of the per-entry
+# work, and none of it depends on another entry.
 PREFETCH_MIN_ENTRIES = 5000
 PREFETCH_AFTER = 0.3
 MAX_VARIANTS = 3  # distinct (title, abstract) wordings kept per paper to compare against
@@ -334,8 +334,7 @@ def common_prefix(a: Sequence[Entry], b: Sequence[Entry]) -> int:
 def normalized_abstracts(texts: Sequence[tuple[str, str]]) -> tuple[str, list[tuple[int, ...]]]:
     """Each text's abstract normalized (joined by newlines, which normalizing removes) and its abstract keys:
     most of the per-entry work of the fold, and none of it depends on another entry. One string and
-    tuples of ints, because that is what crosses a pipe cheaply (whole wordings took 1.5 s to unpickle
-    at 100,000 entries)."""
+    tuples of ints, because that is what crosses a pipe cheaply (whole wordings are slow to unpickle)."""
     abstracts = [normalize_text(abstract) if abstract else "" for _, abstract in texts]
     return "\n".join(abstracts), [abstract_keys(abstract) for abstract in abstracts]
 

@@ -26,7 +26,7 @@ def normalize_title(title: str) -> str:
     """A comparison key: case, accents, punctuation, LaTeX remnants and spacing folded away."""
     if "&" in title:
         title = html.unescape(html.unescape(title))  # double-escaped entities (&amp;amp;) occur in scraped feeds
-    if title.isascii():  # the common case, ten times faster than the regex
+    if title.isascii():  # the common case: one bytes.translate does what the regex does
         return b" ".join(title.encode().translate(ASCII_BYTE_FOLD, LATEX_BYTES).split()).decode()
     text = _fold_unicode(title).casefold().translate(LATEX_REMNANTS)
     return NON_WORD.sub(" ", text).strip()

@@ -163,8 +163,8 @@ def index_json(site: Site, memo: Memo | None = None) -> bytes:
         return COMPACT_JSON.encode(doc).encode("utf-8")
 
     def paper_terms(paper: Paper) -> tuple[str, ...]:
-        # A tuple in the set's own order: a tenth of the set's memory (the table holds every paper's words
-        # until the index is done: 400 MB more at 100,000 entries as sets), and the order never shows.
+        # A tuple in the set's own order: far less memory than the set (the table holds every paper's words
+        # until the index is done), and the order never shows.
         return terms.get(paper, lambda p: tuple(paper_words(p, topic_names)))
 
     def encode_month(run: tuple[Paper, ...]) -> bytes:
