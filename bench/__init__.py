@@ -1,4 +1,4 @@
-"""Benchmarks: run with `python -m bench` (see README, "Benchmarks")."""
+"""Benchmarks: run with `python -m bench` (docs/benchmarks.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m bench`: see bench/run.py and the README section "Benchmarks"."""
+"""`python -m bench`: see bench/run.py and docs/benchmarks.md."""
 
 from bench.run import main
 

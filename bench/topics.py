@@ -5,7 +5,7 @@ Runs the real pipeline over the sample content and the 157-day JSON corpus
 reading the default taxonomy, compiling it, classifying every paper with a
 fresh classifier (a clean build), and classifying them again through a memo
 kept from the last build after one paper's abstract changed (a live-preview
-rebuild). Also prints the coverage figures the README quotes.
+rebuild). Also prints the coverage figures docs/topics.md quotes.
 """
 
 from __future__ import annotations
