@@ -1,54 +1,57 @@
-"""`{% cache key, ... %}...{% endcache %}`: a template fragment rendered once per key, like Hugo's partialCached.
+"""`{{ 'paper_item' | cached(paper) }}`: a theme macro's markup made once per arguments and reused, like Hugo's partialCached.
 
-A paper's card shows up on its day page, the home page, and the pages and
-Markdown mirror of each of its topics; rendering it once and reusing the
-markup takes a third off a full build's page rendering (measured when it
-landed, 4249b94; no record kept) and most of a preview rebuild's (README
-"Live preview"). The key must name
-everything the fragment shows besides the environment's globals (site, url
-helpers): the template and the block's line are added to it, so two blocks
-never share markup.
+A paper's card shows up on its day page, the home page, and the pages of each
+of its topics; its topic chips on all of those; the head links, header and
+footer on every page. The default theme calls the macros that make them
+through this filter, so each is rendered once per distinct arguments.
 
-The store lives as long as its Jinja environment. A clean build keeps only the
-most recently used fragments (`limit`): a paper's cards are mostly reused
-within a few pages, and keeping every card of a 100,000-entry build took a
-tenth of its memory. A preview session's store keeps all of one build's
-fragments for the next (`next_build` drops what the last build did not use),
-since a rebuild reuses nearly all of them.
+The macro is the one of that name in the theme's `_macros` template of the
+calling template's kind (`_macros.html` for HTML pages, `_macros.md` for
+Markdown mirrors), taken from `Template.module`: made without any page's
+context, it sees only its arguments and the environment's globals (site, URL
+helpers), so the arguments name everything it shows and are the whole key.
+A page needs no `{% from ... import %}` for it, which costs more than most
+fragments do.
+
+The store lives as long as its Renderer. A clean build keeps the most
+recently used fragments up to `limit` characters. A preview session keeps all
+of one build's fragments for the next (`next_build` drops what the last build
+did not use), since a rebuild reuses nearly all of them.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Any, ClassVar
+from collections.abc import Callable, Hashable
+from typing import Any
 
-from jinja2 import nodes, pass_context
-from jinja2.ext import Extension
-from jinja2.parser import Parser
+import jinja2
 
 MISSING: Any = object()
 
-
-CLEAN_BUILD_LIMIT = 4096
-LOOKUP_FILTER = "_fragment_lookup"  # the tag's own filters: names a theme would not use
-KEEP_FILTER = "_fragment_keep"
+# What a clean build keeps, in characters of markup: room for every fragment of a site the size of the 2024
+# corpus, so the chips and phrase lists a paper's day and paper pages made are still there for its topic pages,
+# while a far larger site drops its least recently used ones rather than hold them all.
+CLEAN_BUILD_LIMIT = 16_000_000
 
 
 class FragmentStore:
-    __slots__ = ("_current", "_previous", "limit", "rendered", "reused")
+    """Fragments by key, the least recently used dropped first once they hold more than `limit` characters."""
+
+    __slots__ = ("_current", "_previous", "limit", "rendered", "reused", "size")
 
     def __init__(self, limit: int | None = CLEAN_BUILD_LIMIT) -> None:
         # Ordered by last use, the first to drop first: OrderedDict drops and moves in constant time, where
-        # taking a dict's first key scans the slots its earlier deletions left (3% of a corpus build's instructions).
+        # taking a dict's first key scans the slots its earlier deletions left.
         self._current: OrderedDict[Hashable, str] = OrderedDict()
         self._previous: dict[Hashable, str] = {}
         self.limit = limit  # None: keep everything this build renders (a preview session)
+        self.size = 0  # characters held in _current
         self.rendered = 0
         self.reused = 0
 
-    def lookup(self, key: Hashable) -> str | None:
-        """The fragment kept for key, or None: then render it and `keep` it."""
+    def lookup(self, key: Hashable) -> Any:
+        """The fragment kept for key, or MISSING: then render it and `keep` it."""
         current = self._current
         found = current.get(key, MISSING)
         if found is not MISSING:
@@ -57,10 +60,9 @@ class FragmentStore:
                 current.move_to_end(key)
             return found
         found = self._previous.get(key, MISSING)
-        if found is MISSING:
-            return None
-        self.reused += 1
-        self._add(key, found)
+        if found is not MISSING:
+            self.reused += 1
+            self._add(key, found)
         return found
 
     def keep(self, key: Hashable, fragment: str) -> str:
@@ -70,53 +72,54 @@ class FragmentStore:
 
     def _add(self, key: Hashable, fragment: str) -> None:
         current = self._current
-        if self.limit is not None and len(current) >= self.limit:
-            current.popitem(last=False)
         current[key] = fragment
+        self.size += len(fragment)
+        if self.limit is not None:
+            while self.size > self.limit and len(current) > 1:
+                self.size -= len(current.popitem(last=False)[1])
 
     def next_build(self) -> None:
         self._previous, self._current = self._current, OrderedDict()
+        self.size = 0
 
 
-class FragmentCacheExtension(Extension):
-    tags: ClassVar[set[str]] = {"cache"}
+def library_for(template_name: str | None) -> str:
+    """The macro template a page draws on: `_macros` with the page's extension (`topic.md` -> `_macros.md`)."""
+    suffix = template_name.rpartition(".")[2] if template_name and "." in template_name else "html"
+    return "_macros." + suffix
 
-    def __init__(self, environment: Any) -> None:
-        super().__init__(environment)
-        environment.extend(fragment_store=FragmentStore())
-        self._blocks = 0
-        # Filters, not methods: a template calls a filter directly, a function through Context.call,
-        # which took most of the tag's time (an empty cached block: 9 us a pass before, 3-5 us after). They take the
-        # context only so that Jinja never calls them at compile time, on a constant.
-        environment.filters[LOOKUP_FILTER] = pass_context(lambda _context, key: environment.fragment_store.lookup(key))
-        environment.filters[KEEP_FILTER] = pass_context(lambda _context, fragment, key: environment.fragment_store.keep(key, fragment))
 
-    def parse(self, parser: Parser) -> list[nodes.Node]:
-        """{% cache k %}body{% endcache %} compiles to what this template would say:
+def cached_filter(environment: jinja2.Environment, store: FragmentStore) -> Callable[..., Any]:
+    """The `cached` filter: `{{ 'paper_item' | cached(paper, heading='h4') }}` is what
+    `{{ paper_item(paper, heading='h4') }}` gives with paper_item imported from `_macros.html`,
+    made once per distinct arguments.
 
-            {% set key = (where, k) %}{% set hit = key | lookup %}
-            {% if hit is none %}{% set body %}body{% endset %}{{ body | keep(key) }}{% else %}{{ hit }}{% endif %}
+    A filter rather than a global function: a template calls a filter directly, a function through
+    Context.call. It takes the context (for the page's kind, never for the key), which also keeps
+    Jinja from calling it at compile time on a constant ('site_footer' | cached).
+    """
+    # By (calling template, macro name): an environment's templates never change while it renders.
+    macros: dict[tuple[str | None, str], Callable[..., Any]] = {}
+    lookup, keep = store.lookup, store.keep
 
-        so a fragment found costs one filter call, and the body's output is captured without the
-        macro a call block would make on every pass.
-        """
-        lineno = next(parser.stream).lineno
-        key = parser.parse_tuple(simplified=False, with_condexpr=True)
-        body = parser.parse_statements(("name:endcache",), drop_needle=True)
-        where = nodes.Const((parser.name, lineno))
-        self._blocks += 1
-        prefix = f"_fragment{self._blocks}_"  # names of this block's own: nested blocks never share one
+    def macro_for(template_name: str | None, name: str) -> Callable[..., Any]:
+        library = library_for(template_name)
+        found = getattr(environment.get_template(library).module, name, None)
+        if not callable(found):
+            raise jinja2.TemplateRuntimeError(f"cached: {library} has no macro {name!r}")
+        macros[template_name, name] = found
+        return found
 
-        def name(suffix: str, ctx: str) -> nodes.Name:
-            return nodes.Name(prefix + suffix, ctx, lineno=lineno)
+    @jinja2.pass_context
+    def cached(context: jinja2.runtime.Context, name: str, *args: Any, **kwargs: Any) -> Any:
+        macro = macros.get((context.name, name)) or macro_for(context.name, name)
+        key = (macro, args, tuple(kwargs.items())) if kwargs else (macro, args)
+        try:
+            found = lookup(key)
+        except TypeError:  # an unhashable argument: a list or dict cannot key a fragment
+            raise jinja2.TemplateRuntimeError(
+                f"cached: the arguments of {name!r} must be hashable (papers, dates, text, numbers, tuples); call the macro itself instead"
+            ) from None
+        return keep(key, macro(*args, **kwargs)) if found is MISSING else found
 
-        found_none = nodes.Test(name("hit", "load"), "none", [], [], None, None, lineno=lineno)
-        render_and_keep = [
-            nodes.AssignBlock(name("body", "store"), None, body, lineno=lineno),
-            nodes.Output([nodes.Filter(name("body", "load"), KEEP_FILTER, [name("key", "load")], [], None, None, lineno=lineno)], lineno=lineno),
-        ]
-        return [
-            nodes.Assign(name("key", "store"), nodes.Tuple([where, key], "load"), lineno=lineno),
-            nodes.Assign(name("hit", "store"), nodes.Filter(name("key", "load"), LOOKUP_FILTER, [], [], None, None, lineno=lineno), lineno=lineno),
-            nodes.If(found_none, render_and_keep, [], [nodes.Output([name("hit", "load")], lineno=lineno)], lineno=lineno),
-        ]
+    return cached

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import html
+import importlib.metadata
 import json
 import re
 import traceback
@@ -23,7 +24,6 @@ from typing import Any
 
 import jinja2
 import markupsafe
-from markdown_it import MarkdownIt
 
 from generator.config import BUILT_IN_THEMES, theme_roots
 from generator.dedupe_report import merge_groups, rule_counts
@@ -32,11 +32,14 @@ from generator.model import Day, Paper, Site, Topic
 from generator.pipeline.topics import papers_by_topic
 from generator.problems import Problem, ThemeError, error
 from generator.site import fragments, urls
-from generator.site.fragments import FragmentCacheExtension, FragmentStore
+from generator.site.fragments import FragmentStore
 
-# What a template compiles to depends on our tags (fragments.py) and filters (here): compiled templates
-# kept between runs are named by this code too, so one compiled by another version is never reused.
-TEMPLATE_CODE_VERSION = hashlib.sha256(Path(fragments.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
+# What a template compiles to depends on Jinja's version and the environment and filters made here (Jinja
+# folds a filter of constants at compile time): compiled templates kept between runs are named by these,
+# so one compiled by another version is never reused.
+TEMPLATE_CODE_VERSION = hashlib.sha256(
+    importlib.metadata.version("jinja2").encode() + Path(fragments.__file__).read_bytes() + Path(__file__).read_bytes()
+).hexdigest()[:12]
 LATEST_DAYS_ON_HOME = 7
 
 
@@ -71,64 +74,6 @@ def theme_dirs(theme: str, project_root: Path | None) -> list[Path]:
         if folder not in ordered:
             ordered.append(folder)
     return ordered
-
-
-def _markdown_renderer() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-
-# markdown_to_html and its shortcut render Markdown as CommonMark would. No template uses them: titles and
-# abstracts are text as written (text_html), never Markdown. tests/test_bench_smoke.py still imports them.
-#
-# What can make a one-line text more than one plain paragraph to CommonMark (markdown-it's commonmark
-# preset, no HTML): line breaks and controls, emphasis, a block marker at the start, a backslash escape,
-# a code span, an entity, an autolink, a link, white space at either end. Anything else renders as
-# <p>escaped text</p> without the parser; the test against markdown-it fuzzes each rule. Intraword
-# underscores (snake_case) and lone backticks, !, #, ~, | and > inside the line are literal text.
-MARKUP_AT_START = re.compile(r"\s|[-+=#>~`\[_|]|\d{1,9}[.)]")
-MARKUP_INSIDE = re.compile(
-    r"[\x00-\x1f\x7f*]"
-    r"|\\[!-/:-@\[-`{-~]"
-    r"|`.*`"
-    r"|&(?:#[0-9xX]|[A-Za-z][A-Za-z0-9]*;)"
-    r"|<[^\s<>]*>"
-    r"|\]\("
-    r"|_(?![A-Za-z0-9_])"  # only an underscore before a non-word character can close emphasis
-)
-# The characters every MARKUP_INSIDE match starts with: one class scan (fast in re) finds where to look
-# first, or that there is nothing to look for, which is most abstracts.
-MARKUP_START_CHARS = re.compile(r"[\x00-\x1f\x7f*\\`&<\]_]")
-
-
-def is_plain_paragraph(text: str) -> bool:
-    """True when CommonMark renders this non-empty text as one paragraph of its characters, escaped."""
-    if MARKUP_AT_START.match(text) or text[-1].isspace():
-        return False
-    first = MARKUP_START_CHARS.search(text)
-    return first is None or MARKUP_INSIDE.search(text, first.start()) is None
-
-
-BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def _plain_paragraph(text: str) -> str:
-    return "<p>" + escape_html_text(text) + "</p>\n"
-
-
-def markdown_to_html(markdown: MarkdownIt, text: str) -> str:
-    """markdown.render(text), with a shortcut for plain one-line text that gives the same bytes.
-
-    LaTeX-ish text escapes punctuation (\\%, \\&): an escaped character is literal, so a text is
-    still plain when it is once each escape is read as a neutral character, unless it has a code
-    span (where a backslash is literal) or an autolink (flagged either way).
-    """
-    if not text:
-        return markdown.render(text)
-    if is_plain_paragraph(text):
-        return _plain_paragraph(text)
-    if "\\" in text and "`" not in text and is_plain_paragraph(BACKSLASH_ESCAPE.sub("%", text)):
-        return _plain_paragraph(BACKSLASH_ESCAPE.sub(r"\1", text))
-    return markdown.render(text)
 
 
 def escape_html_text(text: str) -> str:
@@ -270,48 +215,18 @@ def template_problem(exc: jinja2.TemplateError) -> Problem:
     return error(str(name), line, f"template error: {exc.message or type(exc).__name__}", "fix the template")
 
 
-try:
-    from markupsafe import _escape_inner as escape_text  # MarkupSafe 3: the C function markupsafe.escape wraps
-except ImportError:  # pragma: no cover - an older MarkupSafe
-
-    def escape_text(text: str) -> str:
-        return str(markupsafe.escape(text))
-
-
-def escape_output(value: Any) -> str:
-    """What `{{ value }}` writes under autoescape: markupsafe.escape's text, without making it Markup.
-
-    Compiled templates call `escape` only on what they output (the pieces are joined, never
-    inspected), so the Markup wrapper, built in Python for every expression, is not needed:
-    it was a third of a topic page's rendering. Markup, numbers and undefined values go
-    through markupsafe.escape itself.
-    """
-    kind = value.__class__
-    if kind is str:
-        return escape_text(value)
-    if kind is markupsafe.Markup:  # safe already: a macro's or a cached fragment's markup
-        return value
-    return markupsafe.escape(value)
-
-
 def bdi_join(items: Iterable[str], separator: str) -> markupsafe.Markup:
     """Each item escaped in a <bdi> of its own, so none can turn the direction of the separators and items after it."""
-    escaped = list(map(escape_text, items))
-    inner = "</bdi>" + escape_text(separator) + "<bdi>"
-    return markupsafe.Markup("<bdi>" + inner.join(escaped) + "</bdi>" if escaped else "")
-
-
-class FastEscapeTemplate(jinja2.Template):
-    """A template that outputs through escape_output and copies its globals from one dict."""
-
-    @classmethod
-    def _from_namespace(cls, environment: jinja2.Environment, namespace: Any, globals: Any) -> jinja2.Template:
-        namespace["escape"] = escape_output  # the name the compiled module imported from jinja2.runtime
-        template = super()._from_namespace(environment, namespace, globals)  # type: ignore[misc]
-        # A ChainMap over the environment's globals, which every page's context copies key by key through
-        # Python-level lookups; a Renderer sets its globals before loading any template, so one dict holds them.
-        template.globals = dict(template.globals)
-        return template
+    texts = [str(item) for item in items]
+    if not texts:
+        return markupsafe.Markup("")
+    inner = "</bdi>" + str(markupsafe.escape(separator)) + "<bdi>"  # as text: str + Markup would escape the str
+    # One escape for the whole list: NUL is no markup, so it stays as it is and still marks where items end,
+    # unless an item holds one itself.
+    escaped = str(markupsafe.escape("\0".join(texts)))
+    if escaped.count("\0") == len(texts) - 1:
+        return markupsafe.Markup("<bdi>" + escaped.replace("\0", inner) + "</bdi>")
+    return markupsafe.Markup("<bdi>" + inner.join(str(markupsafe.escape(text)) for text in texts) + "</bdi>")
 
 
 class Renderer:
@@ -335,9 +250,8 @@ class Renderer:
             # Compiled templates kept between runs (in the user's temp folder, keyed by source checksum):
             # compiling them took about a tenth of the sample site's build.
             bytecode_cache=jinja2.FileSystemBytecodeCache(pattern=f"__paper_digest_{TEMPLATE_CODE_VERSION}_%s.cache"),
-            extensions=[FragmentCacheExtension],
         )
-        self.env.template_class = FastEscapeTemplate
+        self.fragments = FragmentStore()
         link = urls.Urls(site_info.base_url)
         # Titles and abstracts are shown as written: text, never Markdown (content pages are Markdown, rendered by pages.py).
         self.env.filters.update(paragraphs=lambda text: text_html(text or ""), isolate=isolated, bdi_join=bdi_join, md_escape=markdown_escape)
@@ -352,7 +266,7 @@ class Renderer:
         # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile
         # time otherwise, and compiled templates are shared between sites at other base URLs.
         self.env.filters.update({name: _unfoldable(helper) for name, helper in helpers.items()})
-        self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date)
+        self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date, cached=fragments.cached_filter(self.env, self.fragments))
         self.env.globals.update(
             helpers,
             site=site_info,
@@ -360,15 +274,18 @@ class Renderer:
             nav_paths=frozenset({"index.html", *(location + "index.html" for _, location in site_info.nav)}),
         )
 
-    @property
-    def fragments(self) -> FragmentStore:
-        return self.env.fragment_store  # type: ignore[attr-defined]
-
     def render(self, spec: PageSpec) -> bytes:
         """The page's bytes; a template that fails raises ThemeError, located."""
         try:
             template = self.env.get_template(spec.template)
-            return template.render(spec.context(), page_path=spec.path).encode("utf-8")
+            # make_module over a dict that holds the globals already: render() copies them out of the template's
+            # ChainMap key by key on every page, which costs more than most of a paper page's markup. A failure
+            # is raised again through render(), which places it on its template line.
+            values = {**self.env.globals, **spec.context(), "page_path": spec.path}
+            try:
+                return str(template.make_module(values, shared=True)).encode("utf-8")
+            except Exception:
+                return template.render(spec.context(), page_path=spec.path).encode("utf-8")
         except jinja2.TemplateError as exc:
             raise ThemeError(template_problem(exc)) from exc
 

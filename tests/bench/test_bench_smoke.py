@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 
 from bench.compare import extract_corpus
 from bench.corpus import make_entries, write_text_dumps
@@ -23,7 +21,7 @@ from generator.model import Site
 from generator.parallel import render_all
 from generator.progress import ProgressBar, build_progress, format_line, no_progress, wants_bar
 from generator.site import export, search
-from generator.site.render import Renderer, _markdown_renderer, markdown_to_html, plan_pages, theme_dirs
+from generator.site.render import Renderer, plan_pages, theme_dirs
 
 REPO_ROOT = Path(__file__).parents[2]
 
@@ -186,42 +184,6 @@ def test_cli_build_prints_no_bar_when_stderr_is_a_pipe(sample_project: Path) -> 
     finished = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=sample_project, capture_output=True, text=True, timeout=60)
     assert finished.returncode == 0, finished.stderr
     assert "\r" not in finished.stderr and "\r" not in finished.stdout
-
-
-MARKDOWN_ALPHABET = st.sampled_from(
-    [
-        *list("aZ09 .,;:()%/'\"\\`*_[]<>&!~|#-+=\n\t\r\x00\x0b"),
-        *("é", "\xa0", "\u2028", "&amp;", "&copy;", "&foo;", "&#12;", "&#x1F;", "&#x;", "1. ", "3) ", "3D", "# ", "  ", "~~~", "```"),
-        *("\\%", "\\*", "\\`", "\\_", "\\\\", "\\&", "\\<", "\\[", "\\]"),
-        *("a_b", "_a", "a_", "é_", "__", "\\{", "\\m", "](", "[a](b)", "![a](b)", "<a:b>", "<a@b.c>", "< b >", "[a]: b", "***", "---"),
-    ]
-)
-COMMONMARK = _markdown_renderer()
-
-
-# Mostly plain words with one or two markers among them: how abstracts look, and where a missed rule shows.
-MOSTLY_PLAIN = st.lists(st.one_of(st.sampled_from(["word", " ", "snake_case", "3D", "a.", "é"]), MARKDOWN_ALPHABET), max_size=12)
-
-
-@settings(max_examples=3000, deadline=None)
-@example("a `b` c")
-@example("a *b* c")
-@example("x _y_ z")
-@example("a [b](c) d")
-@example("a <http://x> b")
-@example("a &copy; b")
-@example("a \\* b")
-@example("3. a")
-@example("50\\% of \\*all\\* a\\_b")
-@example("a \\`b\\` c")
-@given(st.one_of(st.lists(MARKDOWN_ALPHABET, max_size=30), MOSTLY_PLAIN).map("".join))
-def test_the_plain_text_shortcut_renders_what_commonmark_renders(text: str) -> None:
-    assert markdown_to_html(COMMONMARK, text) == COMMONMARK.render(text)
-
-
-def test_the_plain_text_shortcut_matches_commonmark_on_every_corpus_abstract(corpus_build: tuple[Config, Path, Site]) -> None:
-    for paper in corpus_build[2].papers:
-        assert markdown_to_html(COMMONMARK, paper.abstract) == COMMONMARK.render(paper.abstract), paper.id
 
 
 def test_forks_are_only_as_many_as_the_available_memory_holds() -> None:

@@ -1,104 +1,172 @@
-"""The `{% cache %}` template tag: one rendering per key and block, escaping kept, stale fragments dropped between builds."""
+"""The `cached` filter: a `_macros` macro rendered once per arguments, escaping kept, stale fragments dropped between builds;
+pages render through plain Jinja2 with markupsafe's escaping."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
+import markupsafe
+import pytest
+
+from generator.problems import ThemeError
 from generator.site.render import PageSpec, Renderer, SiteInfo, theme_dirs
 
-TEMPLATE = """{% for item in items %}{% cache item %}[{{ item }}|{{ calls.append(item) or '' }}]{% endcache %}{% endfor %}
-{% for item in items %}{% cache item %}<{{ item }}>{% endcache %}{% endfor %}
-"""
+MACROS = "{% macro item(x) %}[{{ x }}{{ x | count }}]{% endmacro %}"
+LIST = "{% for x in items %}{{ 'item' | cached(x) }}{% endfor %}"
 
 
-def renderer_with(tmp_path: Path, name: str, text: str) -> Renderer:
-    theme = tmp_path / "themes" / "t"
-    (theme / "templates").mkdir(parents=True, exist_ok=True)
-    (theme / "templates" / name).write_text(text, encoding="utf-8")
+def renderer_with(tmp_path: Path, templates: dict[str, str], calls: list[str] | None = None) -> Renderer:
+    folder = tmp_path / "themes" / "t" / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in templates.items():
+        (folder / name).write_text(text, encoding="utf-8")
     info = SiteInfo(title="T", description="", base_url="https://example.org/", author="", nav=())
-    return Renderer(theme_dirs("t", tmp_path), info)
+    renderer = Renderer(theme_dirs("t", tmp_path), info)
+    if calls is not None:  # a filter that records each rendering of a fragment it is in
+        renderer.env.filters["count"] = lambda value: calls.append(value) or ""
+    return renderer
 
 
-def test_a_fragment_renders_once_per_key_and_block(tmp_path: Path) -> None:
-    renderer = renderer_with(tmp_path, "list.txt", TEMPLATE)
+def render(renderer: Renderer, template: str, **values: object) -> str:
+    return renderer.render(PageSpec(template, template, tuple(values.items()))).decode("utf-8")
+
+
+def test_a_fragment_renders_once_per_macro_and_arguments(tmp_path: Path) -> None:
     calls: list[str] = []
-    spec = PageSpec("list.txt", "list.txt", (("items", ("a", "b", "a")), ("calls", calls)))
-    assert renderer.render(spec) == b"[a|][b|][a|]<a><b><a>"  # trim_blocks eats the newline after a tag
-    assert calls == ["a", "b"]  # the second "a" of the first block was reused
-    assert (renderer.fragments.rendered, renderer.fragments.reused) == (4, 2)  # the second block keeps its own markup
+    macros = MACROS + "{% macro other(x) %}<{{ x }}>{% endmacro %}"
+    renderer = renderer_with(tmp_path, {"_macros.txt": macros, "list.txt": LIST + "|{{ 'other' | cached('a') }}"}, calls)
+    assert render(renderer, "list.txt", items=("a", "b", "a")) == "[a][b][a]|<a>"
+    assert calls == ["a", "b"]  # the second "a" was reused
+    assert (renderer.fragments.rendered, renderer.fragments.reused) == (3, 1)  # another macro with the same arguments keeps its own markup
+
+
+def test_keyword_arguments_are_part_of_the_key(tmp_path: Path) -> None:
+    macros = "{% macro card(x, big=false) %}{{ x | count }}{% if big %}<b>{% endif %}{{ x }}{% endmacro %}"
+    page = "{{ 'card' | cached('a') }}|{{ 'card' | cached('a', big=true) }}|{{ 'card' | cached('a', big=true) }}|{{ 'card' | cached('a', big=false) }}"
+    calls: list[str] = []
+    renderer = renderer_with(tmp_path, {"_macros.html": macros, "page.html": page}, calls)
+    assert render(renderer, "page.html") == "a|<b>a|<b>a|a"
+    assert calls == ["a", "a", "a"]  # big=false said out loud is a key of its own: the same markup, made again
 
 
 def test_cached_markup_is_escaped_once(tmp_path: Path) -> None:
-    renderer = renderer_with(tmp_path, "page.html", "{% for t in titles %}{% cache t %}<i>{{ t }}</i>{% endcache %}{% endfor %}")
-    spec = PageSpec("page.html", "page.html", (("titles", ("<b>", "<b>")),))
-    assert renderer.render(spec) == b"<i>&lt;b&gt;</i><i>&lt;b&gt;</i>"
+    macros = "{% macro em(t) %}<i>{{ t }}</i>{% endmacro %}"
+    renderer = renderer_with(tmp_path, {"_macros.html": macros, "page.html": "{% for t in titles %}{{ 'em' | cached(t) }}{% endfor %}"})
+    assert render(renderer, "page.html", titles=("<b>", "<b>")) == "<i>&lt;b&gt;</i><i>&lt;b&gt;</i>"
+
+
+def test_a_page_draws_on_the_macros_of_its_own_kind(tmp_path: Path) -> None:
+    renderer = renderer_with(
+        tmp_path,
+        {
+            "_macros.html": "{% macro line(t) %}<li>{{ t }}</li>{% endmacro %}",
+            "_macros.md": "{% macro line(t) %}- {{ t }}{% endmacro %}",
+            "page.html": "{{ 'line' | cached('a & b') }}",
+            "page.md": "{{ 'line' | cached('a & b') }}",
+        },
+    )
+    assert render(renderer, "page.html") == "<li>a &amp; b</li>"
+    assert render(renderer, "page.md") == "- a & b"  # Markdown is not HTML-escaped, and never gets the HTML fragment
+
+
+def test_a_cached_macro_sees_its_arguments_and_the_globals_only(tmp_path: Path) -> None:
+    """So its arguments name everything it shows: a page's own values cannot leak into markup another page reuses."""
+    macros = "{% macro title() %}{{ site.title }}{% endmacro %}{% macro leaky() %}{{ page_path }}{% endmacro %}"
+    renderer = renderer_with(tmp_path, {"_macros.html": macros, "a.html": "{{ 'title' | cached }}", "b.html": "{{ 'leaky' | cached }}"})
+    assert render(renderer, "a.html") == "T"
+    with pytest.raises(ThemeError, match="'page_path' is undefined"):
+        render(renderer, "b.html")
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("{{ 'nothing' | cached }}", "_macros.html has no macro 'nothing'"),
+        ("{{ 'item' | cached(['a list']) }}", "must be hashable"),
+    ],
+)
+def test_a_wrong_call_is_a_template_error(tmp_path: Path, page: str, message: str) -> None:
+    renderer = renderer_with(tmp_path, {"_macros.html": MACROS, "page.html": "\n" + page})
+    with pytest.raises(ThemeError) as raised:
+        render(renderer, "page.html")
+    assert message in raised.value.problem.message and raised.value.problem.line == 2
+
+
+def test_an_error_in_a_page_is_placed_on_its_template_line(tmp_path: Path) -> None:
+    page = '{% extends "base.html" %}\n{% block main %}\n{{ missing.x }}{% endblock %}'
+    renderer = renderer_with(tmp_path, {"base.html": "<main>\n{% block main %}{% endblock %}\n</main>", "page.html": page})
+    with pytest.raises(ThemeError) as raised:
+        render(renderer, "page.html")
+    problem = raised.value.problem
+    assert (Path(problem.path).name, problem.line) == ("page.html", 3) and "'missing' is undefined" in problem.message
 
 
 def test_next_build_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
-    renderer = renderer_with(tmp_path, "list.txt", TEMPLATE)
-    first = PageSpec("list.txt", "list.txt", (("items", ("a", "b")), ("calls", [])))
-    renderer.render(first)
-    renderer.fragments.next_build()
     calls: list[str] = []
-    renderer.render(PageSpec("list.txt", "list.txt", (("items", ("b", "c")), ("calls", calls))))
+    renderer = renderer_with(tmp_path, {"_macros.txt": MACROS, "list.txt": LIST}, calls)
+    render(renderer, "list.txt", items=("a", "b"))
+    renderer.fragments.next_build()
+    calls.clear()
+    render(renderer, "list.txt", items=("b", "c"))
     assert calls == ["c"]  # "b" came from the last build
     renderer.fragments.next_build()
     renderer.fragments.next_build()  # a build that rendered nothing: the fragments of "b" and "c" are gone
     calls.clear()
-    renderer.render(PageSpec("list.txt", "list.txt", (("items", ("b",)), ("calls", calls))))
+    render(renderer, "list.txt", items=("b",))
     assert calls == ["b"]
 
 
 def test_a_clean_builds_store_keeps_the_most_recently_used_fragments_only(tmp_path: Path) -> None:
-    renderer = renderer_with(tmp_path, "list.txt", TEMPLATE)
-    renderer.fragments.limit = 4
     calls: list[str] = []
-    items = ("a", "b", "a", "c", "a", "d", "a", "e", "b")  # "a" stays hot; "b" is dropped once the store holds 4
-    spec = PageSpec("list.txt", "list.txt", (("items", items), ("calls", calls)))
-    assert renderer.render(spec).startswith(b"[a|][b|][a|][c|][a|][d|][a|][e|][b|]")
+    renderer = renderer_with(tmp_path, {"_macros.txt": MACROS, "list.txt": LIST}, calls)
+    renderer.fragments.limit = 12  # characters: four fragments of three ("[a]")
+    items = ("a", "b", "a", "c", "a", "d", "a", "e", "b")  # "a" stays in use; "b" is dropped once the store holds four
+    assert render(renderer, "list.txt", items=items) == "".join(f"[{x}]" for x in items)
     assert calls == ["a", "b", "c", "d", "e", "b"]
+    assert renderer.fragments.size <= 12
 
 
 def test_templates_compiled_under_other_code_are_not_reused(tmp_path: Path) -> None:
-    """What a template compiles to changes with fragments.py (the tag) and render.py (filters Jinja may fold):
-    a compiled template kept from another version would call what is gone, or hold another site's URLs."""
+    """What a template compiles to changes with Jinja's version and with render.py and fragments.py (filters Jinja may
+    fold): a compiled template kept from another version would call what is gone, or hold another site's URLs."""
     import hashlib
+    import importlib.metadata
 
-    from generator.site import fragments, render
+    from generator.site import fragments
+    from generator.site import render as render_module
 
-    renderer = renderer_with(tmp_path, "page.html", "{% cache 'x' %}<i>{{ 'archive/' | url }}</i>{% endcache %}")
+    renderer = renderer_with(tmp_path, {"page.html": "<i>{{ 'archive/' | url }}</i>"})
     cache = renderer.env.bytecode_cache
-    code = Path(fragments.__file__).read_bytes() + Path(render.__file__).read_bytes()
-    assert hashlib.sha256(code).hexdigest()[:12] == render.TEMPLATE_CODE_VERSION
-    assert cache is not None and cache.pattern == f"__paper_digest_{render.TEMPLATE_CODE_VERSION}_%s.cache"  # type: ignore[attr-defined]
-    assert renderer.render(PageSpec("page.html", "page.html", ())) == b"<i>/archive/</i>"
+    code = importlib.metadata.version("jinja2").encode() + Path(fragments.__file__).read_bytes() + Path(render_module.__file__).read_bytes()
+    assert hashlib.sha256(code).hexdigest()[:12] == render_module.TEMPLATE_CODE_VERSION
+    assert cache is not None and cache.pattern == f"__paper_digest_{render_module.TEMPLATE_CODE_VERSION}_%s.cache"  # type: ignore[attr-defined]
+    assert render(renderer, "page.html") == "<i>/archive/</i>"
     info = SiteInfo(title="T", description="", base_url="https://example.org/repo/", author="", nav=())
     elsewhere = Renderer(theme_dirs("t", tmp_path), info)  # the same template, compiled and cached above
-    assert elsewhere.render(PageSpec("page.html", "page.html", ())) == b"<i>/repo/archive/</i>"  # never folded into the code
+    assert render(elsewhere, "page.html") == "<i>/repo/archive/</i>"  # never folded into the code
 
 
-OUTPUTS = (
-    "{{ v }}|{{ v ~ '&' }}|{{ v | upper }}|{% set x %}<{{ v }}>{% endset %}{{ x }}|{{ m(v) }}|"
-    "{% cache v %}{{ v }}{% endcache %}|{{ v | safe }}|{{ n }}|{{ markup }}"
-)
+OUTPUTS = "{{ v }}|{{ v ~ '&' }}|{{ v | upper }}|{% set x %}<{{ v }}>{% endset %}{{ x }}|{{ m(v) }}|{{ CACHED }}|{{ v | safe }}|{{ n }}|{{ markup }}"
 MACRO = "{% macro m(value) %}[{{ value }}]{% endmacro %}"
 
 
 def test_output_escaping_is_markupsafes(tmp_path: Path) -> None:
-    """Our templates write `{{ ... }}` through a faster escape than Jinja's: every kind of value,
-    in every place a template outputs one, gives what plain Jinja2 with autoescape gives."""
-    import jinja2
-    import markupsafe
-
-    from generator.site.fragments import FragmentCacheExtension
-
-    text = MACRO + OUTPUTS
-    renderer = renderer_with(tmp_path, "page.html", text)
-    plain = jinja2.Environment(autoescape=True, extensions=[FragmentCacheExtension]).from_string(text)
+    """Every kind of value, in every place a template outputs one, gives what plain Jinja2 with autoescape gives;
+    a cached macro gives what calling it gives."""
+    ours = OUTPUTS.replace("{{ CACHED }}", "{{ 'm' | cached(v) }}")
+    renderer = renderer_with(tmp_path, {"_macros.html": MACRO, "page.html": MACRO + ours})
+    plain = jinja2.Environment(autoescape=True).from_string(MACRO + OUTPUTS.replace("{{ CACHED }}", "{{ m(v) }}"))
     for value in ("<b>\"Tom\" & 'Jerry'</b>", "plain", "", "é ü 😀 &amp;", 42, 3.5, markupsafe.Markup("<i>kept</i>")):
         values = {"v": value, "n": 7, "markup": markupsafe.Markup("<br>")}
-        ours = renderer.render(PageSpec("page.html", "page.html", tuple(values.items()))).decode("utf-8")
-        assert ours == plain.render(values), value
-    assert "&lt;b&gt;&#34;Tom&#34; &amp; &#39;Jerry&#39;&lt;/b&gt;" in renderer.render(
-        PageSpec("page.html", "page.html", (("v", "<b>\"Tom\" & 'Jerry'</b>"), ("n", 0), ("markup", "")))
-    ).decode("utf-8")
+        assert render(renderer, "page.html", **values) == plain.render(values), value
+    assert "&lt;b&gt;&#34;Tom&#34; &amp; &#39;Jerry&#39;&lt;/b&gt;" in render(renderer, "page.html", v="<b>\"Tom\" & 'Jerry'</b>", n=0, markup="")
+
+
+@pytest.mark.parametrize("authors", [(), ("Ada",), ("A<b>", 'C"d', "E'f & g"), ("nul\0inside", "x"), ("\u05e9\u05dc\u05d5\u05dd", "Bob")])
+def test_bdi_join_escapes_each_item_in_a_bdi_of_its_own(authors: tuple[str, ...]) -> None:
+    from generator.site.render import bdi_join
+
+    expected = "</bdi>, <bdi>".join(str(markupsafe.escape(name)) for name in authors)
+    assert bdi_join(authors, ", ") == (f"<bdi>{expected}</bdi>" if authors else "")
+    assert isinstance(bdi_join(authors, ", "), markupsafe.Markup)
