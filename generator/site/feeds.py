@@ -1,17 +1,18 @@
 """Feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the digest, each topic and the daily digest, plus OPML.
 
-Pure functions: a Site in, {output path: bytes} out. Each item is serialized
-once per format, as bytes indented for its place in the document, and memoized
-per paper (and per day): a paper in the main feed and three topic feeds costs
-one serialization, and a preview rebuild serializes only the papers that
-changed. A document is its head, its items' fragments and its tail, joined.
+A Site in, {output path: bytes} out. Python prepares the data: each feed is a
+Channel of FeedItems (text, absolute URLs, dates, the body as an HTML string).
+The theme's templates feeds/rss.xml, feeds/atom.xml and feeds/opml.xml write
+the XML, escaped by Jinja's autoescape alone; a theme overrides any of them as
+it overrides a page template. JSON Feed is json.dumps of the same data.
 
-The XML is written by hand, byte for byte as ElementTree would write and indent
-the same tree (tests/test_feeds_memo.py holds it to that): character data
-escapes & < >, attribute values also " and tab, newline and carriage return.
-What escaping cannot do (drop the characters XML 1.0 forbids) `clean` does
-before any text gets there. JSON is written the same way, as json.dumps with
-indent=1 would write it, each string encoded by json's own C string encoder.
+Text is cleaned before it reaches a template: escaping cannot make the
+characters XML 1.0 forbids legal, so `clean` drops them.
+
+A memo kept between builds (a preview session's) holds each paper's and day's
+item and each document, keyed by all they depend on (a document's by the
+theme's template files too): a rebuild makes again only the items that changed
+and the documents that show them.
 
 Identity: every item id is a urn:uuid derived (uuid5) from the paper id or the
 day alone, never from a URL, so it survives new dumps, revised titles, new
@@ -24,32 +25,38 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import html
+import json
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from json.encoder import encode_basestring as json_string  # what json.dumps(ensure_ascii=False) encodes strings with
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
+
+import jinja2
 
 from generator.memo import Memo
 from generator.model import Day, Paper, Site
+from generator.problems import ThemeError
 from generator.site import urls
-from generator.site.render import isolated
+from generator.site.render import isolated, template_problem, theme_dirs
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-DC_NS = "http://purl.org/dc/elements/1.1/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "paper-digest"
 # A fixed namespace: the ids below are reproducible by anyone, forever.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:paper-digest:feed-ids")
 EPOCH = dt.date(1970, 1, 1)
-XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
-TEXT_TYPE, HTML_TYPE = ' type="text"', ' type="html"'
+RSS_TEMPLATE, ATOM_TEMPLATE, OPML_TEMPLATE = "feeds/rss.xml", "feeds/atom.xml", "feeds/opml.xml"
+# What a template compiles to depends on the environment this file sets up: compiled templates kept between runs
+# are named by this code too, so one compiled under other settings is never reused.
+TEMPLATE_CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 # XML 1.0 forbids C0 controls except tab/newline/CR, lone surrogates, U+FFFE and U+FFFF;
 # DEL and the C1 controls are allowed but never meaningful in a title or an abstract.
-# Spelled as the forbidden ranges, not as the negation of the allowed ones: the same set, compiled ten times faster.
+# Spelled as the forbidden ranges, not as the negation of the allowed ones: the same set, compiled faster.
 NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -59,6 +66,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 class FeedSettings:
     author: str
     limit: int = 50
+    theme_folders: tuple[Path, ...] = ()  # the theme, then the default theme (render.theme_dirs); () is the built-in default
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,40 +77,40 @@ class FeedPaths:
 
 
 @dataclass(frozen=True, slots=True)
+class Category:
+    slug: str
+    name: str  # may be empty: a topic name of nothing but control characters
+
+
+@dataclass(frozen=True, slots=True)
 class FeedItem:
     id: str  # urn:uuid:..., the same in RSS, Atom and JSON Feed
     title: str  # plain text
     url: str  # absolute
     date: dt.date
-    html: str  # the body, only absolute links
-    categories: tuple[tuple[str, str], ...]  # (slug, name)
+    content_html: str  # the body, only absolute links
+    categories: tuple[Category, ...]
     authors: tuple[str, ...]  # each on one line, none empty
-
-
-@dataclass(frozen=True, slots=True)
-class Fragments:
-    """One item serialized for each format, UTF-8, starting with the line break and indentation before it."""
-
-    id: str
-    date: dt.date
-    rss: bytes
-    atom: bytes
-    json: bytes
-    has_authors: bool  # RSS declares the dc namespace only when an item uses it, as ElementTree does
 
 
 @dataclass(frozen=True, slots=True)
 class Channel:
     key: str  # names the feed in its Atom id: "all", "daily", "topic/<slug>"
+    id: str  # the Atom feed id
     title: str
     description: str
     home: str  # absolute URL of the page the feed follows
-    paths: FeedPaths
-    items: tuple[Fragments, ...]
+    paths: FeedPaths  # relative to the site root
+    links: FeedPaths  # the same files' absolute URLs
+    items: tuple[FeedItem, ...]
 
     @property
     def updated(self) -> dt.date | None:
         return max((item.date for item in self.items), default=None)
+
+    @property
+    def has_authors(self) -> bool:
+        return any(item.authors for item in self.items)
 
 
 MAIN_PATHS = FeedPaths("feed.xml", "atom.xml", "feed.json")
@@ -173,6 +181,8 @@ def item_title(paper: Paper) -> str:
     return isolated(first_title(paper))
 
 
+# An item's body is HTML the feed carries as text (RSS description, Atom content, JSON content_html), which the
+# templates escape once more. It is made here with html.escape, whose escapes published items hold: readers see no change.
 def paragraphs_html(text: str) -> str:
     if text.isprintable():  # one paragraph, nothing to clean: see one_line
         text = text if "  " not in text and text[:1] != " " and text[-1:] != " " else " ".join(text.split())
@@ -190,18 +200,17 @@ def day_anchor(link: urls.Urls, date: dt.date) -> str:
     return anchor(absolute(link, urls.day_dir(date)), date.isoformat())
 
 
-def topic_anchors(link: urls.Urls, topic_names: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """Each topic's name and the link to its page, made once for all the items that name it."""
-    return {slug: (name, anchor(absolute(link, urls.topic_dir(slug)), name)) for slug, name in topic_names.items()}
+def topic_anchors(link: urls.Urls, topic_names: dict[str, str]) -> dict[str, tuple[Category, str]]:
+    """Each topic as a category and the link to its page, made once for all the items that name it."""
+    return {slug: (Category(slug, name), anchor(absolute(link, urls.topic_dir(slug)), name)) for slug, name in topic_names.items()}
 
 
-def paper_item(paper: Paper, link: urls.Urls, topics: dict[str, tuple[str, str]]) -> FeedItem:
+def paper_item(paper: Paper, link: urls.Urls, topics: dict[str, tuple[Category, str]]) -> FeedItem:
     url = absolute(link, urls.paper_dir(paper.id))
-    matched = [(match.slug, *topics[match.slug]) for match in paper.topics if match.slug in topics]
-    categories = tuple((slug, name) for slug, name, _ in matched)
+    matched = [topics[match.slug] for match in paper.topics if match.slug in topics]
     body = [paragraphs_html(paper.abstract)]
     if matched:
-        body.append(f"<p>Topics: {', '.join(topic_link for _, _, topic_link in matched)}</p>")
+        body.append(f"<p>Topics: {', '.join(topic_link for _, topic_link in matched)}</p>")
     links = [anchor(url, "Paper page"), "first seen " + day_anchor(link, paper.first_seen)]
     if paper.arxiv_id:
         links.append(anchor("https://arxiv.org/abs/" + quote(paper.arxiv_id, safe="/."), "arXiv:" + paper.arxiv_id))
@@ -211,8 +220,8 @@ def paper_item(paper: Paper, link: urls.Urls, topics: dict[str, tuple[str, str]]
         title=item_title(paper),
         url=url,
         date=paper.first_seen,
-        html="".join(body),
-        categories=categories,
+        content_html="".join(body),
+        categories=tuple(category for category, _ in matched),
         authors=tuple(filter(None, map(one_line, paper.authors))),
     )
 
@@ -226,95 +235,9 @@ def day_item(day: Day, new: Sequence[Paper], link: urls.Urls) -> FeedItem:
         title=f"{day.date.isoformat()}: {count}",
         url=url,
         date=day.date,
-        html=f"<ul>{entries}</ul><p>{anchor(url, 'The day on the site')}</p>",
+        content_html=f"<ul>{entries}</ul><p>{anchor(url, 'The day on the site')}</p>",
         categories=(),
         authors=(),
-    )
-
-
-def xml_text(value: str) -> str:
-    """Character data, escaped as ElementTree escapes it."""
-    return html.escape(value, quote=False)
-
-
-def xml_attribute(value: str) -> str:
-    """A quoted attribute value, escaped as ElementTree escapes it: white space as references, so parsing keeps it."""
-    return '"' + html.escape(value, quote=False).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;") + '"'
-
-
-def element(tag: str, text: str = "", /, **attributes: str) -> str:
-    """An element without children; positional-only text so that an attribute may be called `text` (OPML)."""
-    start = tag + "".join(f" {name}={xml_attribute(value)}" for name, value in attributes.items())
-    return f"<{start}>{xml_text(text)}</{tag}>" if text else f"<{start} />"
-
-
-def leaf(tag: str, escaped: str, attributes: str = "") -> str:
-    """An element of already escaped text, self-closed when empty as ElementTree writes it."""
-    return f"<{tag}{attributes}>{escaped}</{tag}>" if escaped else f"<{tag}{attributes} />"
-
-
-def parent(tag: str, children: Sequence[str], depth: int, attributes: str = "") -> str:
-    """An element holding `children` (already indented for depth + 1 inside), as ElementTree.indent lays it out."""
-    if not children:
-        return f"<{tag}{attributes} />"
-    inner = "\n" + " " * (depth + 1)
-    return f"<{tag}{attributes}>{inner}{inner.join(children)}\n{' ' * depth}</{tag}>"
-
-
-def json_object(fields: Sequence[tuple[str, str]], depth: int) -> str:
-    """A JSON object of already encoded values, laid out as json.dumps(indent=1) lays it out at `depth`."""
-    if not fields:
-        return "{}"
-    inner = "\n" + " " * (depth + 1)
-    return "{" + inner + ("," + inner).join(f"{json_string(key)}: {value}" for key, value in fields) + "\n" + " " * depth + "}"
-
-
-def json_array(values: Sequence[str], depth: int) -> str:
-    if not values:
-        return "[]"
-    inner = "\n" + " " * (depth + 1)
-    return "[" + inner + ("," + inner).join(values) + "\n" + " " * depth + "]"
-
-
-@functools.lru_cache(maxsize=1024)
-def category(slug: str, name: str) -> tuple[str, str, str]:
-    """A topic as an item's RSS <category>, Atom <category> and JSON Feed tag: the same few for every item."""
-    return "\n   " + leaf("category", xml_text(name)), f"\n  <category term={xml_attribute(slug)} label={xml_attribute(name)} />", json_string(name)
-
-
-def serialize(item: FeedItem) -> Fragments:
-    """The item's RSS <item>, Atom <entry> and JSON Feed object, each indented for its place in its document."""
-    title, url, body, date = xml_text(item.title), xml_text(item.url), xml_text(item.html), rfc3339(item.date)
-    rss = [f"\n  <item>\n   {leaf('title', title)}\n   {leaf('link', url)}\n   {leaf('description', body)}"]
-    atom = [
-        f"\n <entry>\n  {leaf('title', title, TEXT_TYPE)}\n  {leaf('id', xml_text(item.id))}"
-        f'\n  <link href={xml_attribute(item.url)} rel="alternate" type="text/html" />\n  <published>{date}</published>\n  <updated>{date}</updated>'
-    ]
-    json = [
-        f'\n  {{\n   "id": {json_string(item.id)},\n   "url": {json_string(item.url)},\n   "title": {json_string(item.title)},'
-        f'\n   "content_html": {json_string(item.html)},\n   "date_published": "{date}"'
-    ]
-    if item.authors:
-        # One escape for all the names: none holds a line break, so one stands between them until the markup replaces it.
-        names = xml_text("\n".join(item.authors))
-        rss.append("\n   <dc:creator>" + names.replace("\n", "</dc:creator>\n   <dc:creator>") + "</dc:creator>")
-        atom.append("\n  <author>\n   <name>" + names.replace("\n", "</name>\n  </author>\n  <author>\n   <name>") + "</name>\n  </author>")
-        json.append(',\n   "authors": [\n    {\n     "name": ' + '\n    },\n    {\n     "name": '.join(map(json_string, item.authors)) + "\n    }\n   ]")
-    if item.categories:
-        rss_categories, atom_categories, tags = zip(*(category(slug, name) for slug, name in item.categories), strict=True)
-        rss.extend(rss_categories)
-        atom.extend(atom_categories)
-        json.append(',\n   "tags": [\n    ' + ",\n    ".join(tags) + "\n   ]")
-    rss.append(f'\n   <guid isPermaLink="false">{xml_text(item.id)}</guid>\n   <pubDate>{rfc822(item.date)}</pubDate>\n  </item>')
-    atom.append(f"\n  {leaf('content', body, HTML_TYPE)}\n </entry>")
-    json.append("\n  }")
-    return Fragments(
-        id=item.id,
-        date=item.date,
-        rss="".join(rss).encode("utf-8"),
-        atom="".join(atom).encode("utf-8"),
-        json="".join(json).encode("utf-8"),
-        has_authors=bool(item.authors),
     )
 
 
@@ -327,26 +250,26 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
     limit = max(settings.limit, 0)
     topic_names = {topic.slug: one_line(topic.name) for topic in site.topics}
     topics = topic_anchors(link, topic_names)
-    # A paper's fragments depend on the paper, the base URL and the topics' names alone; a day's, on the day, its papers and the base URL.
-    paper_fragments = memo.table("feed-paper", (link.base_url, tuple(topic_names.items())))
-    day_fragments = memo.table("feed-day", link.base_url)
+    # A paper's item depends on the paper, the base URL and the topics' names alone; a day's, on the day, its papers and the base URL.
+    paper_items_made = memo.table("feed-paper", (link.base_url, tuple(topic_names.items())))
+    day_items_made = memo.table("feed-day", link.base_url)
 
     # Ids are unique in a feed: the first paper with an id stands for it everywhere.
     papers: dict[str, Paper] = {}
     for paper in site.papers:
         if paper.appearances:
             papers.setdefault(paper.id, paper)
-    in_topic: dict[str, list[Paper]] = {slug: [] for slug in topic_names}
+    in_topic: dict[str, list[Paper]] = {slug: [] for slug in topics}
     for paper in papers.values():
         for match in paper.topics:
             found = in_topic.get(match.slug)
             if found is not None and len(found) < limit and (not found or found[-1] is not paper):
                 found.append(paper)
 
-    def paper_items(chosen: Iterable[Paper]) -> tuple[Fragments, ...]:
-        return tuple(paper_fragments.get(paper, lambda p: serialize(paper_item(p, link, topics))) for paper in chosen)
+    def paper_items(chosen: Sequence[Paper]) -> tuple[FeedItem, ...]:
+        return tuple(paper_items_made.get(paper, lambda p: paper_item(p, link, topics)) for paper in chosen)
 
-    days: list[Fragments] = []
+    days: list[FeedItem] = []
     dates: set[dt.date] = set()
     for day in site.days:
         if len(days) >= limit:
@@ -354,16 +277,20 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
         if day.new and day.date not in dates:
             dates.add(day.date)
             new = tuple(papers[i] for i in day.new if i in papers)
-            days.append(day_fragments.get((day, new), lambda key: serialize(day_item(key[0], key[1], link))))
+            days.append(day_items_made.get((day, new), lambda key: day_item(key[0], key[1], link)))
+
+    def channel(key: str, title: str, description: str, home: str, paths: FeedPaths, items: tuple[FeedItem, ...]) -> Channel:
+        links = FeedPaths(absolute(link, paths.rss), absolute(link, paths.atom), absolute(link, paths.json))
+        return Channel(key, feed_id(link, key), title, description, home, paths, links, items)
 
     result = [
-        Channel("all", title, description, home, MAIN_PATHS, paper_items(list(papers.values())[:limit])),
-        Channel("daily", f"{title}: daily digest", f"One item a day listing that day's new papers. {description}", home, DAILY_PATHS, tuple(days)),
+        channel("all", title, description, home, MAIN_PATHS, paper_items(list(papers.values())[:limit])),
+        channel("daily", f"{title}: daily digest", f"One item a day listing that day's new papers. {description}", home, DAILY_PATHS, tuple(days)),
     ]
     for topic in site.topics:
         name = one_line(topic.name) or topic.slug
         result.append(
-            Channel(
+            channel(
                 "topic/" + topic.slug,
                 f"{title}: {name}",
                 one_line(topic.description) or f"Papers about {name}. {description}",
@@ -375,94 +302,94 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
     return tuple(result)
 
 
-def document(head: str, items: Iterable[bytes], tail: str) -> bytes:
-    return b"".join([head.encode("utf-8"), *items, tail.encode("utf-8")])
+def environment(theme_folders: Sequence[Path]) -> jinja2.Environment:
+    """The feed templates as pages find theirs: the theme's first, then the default theme's (also as default/...).
 
-
-def rss(channel: Channel, link: urls.Urls) -> bytes:
-    namespaces = f" xmlns:atom={xml_attribute(ATOM_NS)}"
-    if any(item.has_authors for item in channel.items):
-        namespaces += f" xmlns:dc={xml_attribute(DC_NS)}"
-    head = [
-        element("title", channel.title),
-        element("link", channel.home),
-        element("description", channel.description),
-        element("atom:link", href=absolute(link, channel.paths.rss), rel="self", type="application/rss+xml"),
-        element("generator", GENERATOR),
-        element("docs", "https://www.rssboard.org/rss-specification"),
-    ]
-    if channel.updated:
-        head += [element("pubDate", rfc822(channel.updated)), element("lastBuildDate", rfc822(channel.updated))]
-    start = f'{XML_DECLARATION}<rss{namespaces} version="2.0">\n <channel>\n  ' + "\n  ".join(head)
-    return document(start, (item.rss for item in channel.items), "\n </channel>\n</rss>\n")
-
-
-def atom(channel: Channel, link: urls.Urls, settings: FeedSettings) -> bytes:
-    head = [
-        element("title", channel.title, type="text"),
-        element("subtitle", channel.description, type="text"),
-        element("id", feed_id(link, channel.key)),
-        element("updated", rfc3339(channel.updated or EPOCH)),
-        element("link", href=absolute(link, channel.paths.atom), rel="self", type="application/atom+xml"),
-        element("link", href=channel.home, rel="alternate", type="text/html"),
-        parent("author", [element("name", one_line(settings.author) or GENERATOR)], 1),
-        element("generator", GENERATOR),
-    ]
-    start = f"{XML_DECLARATION}<feed xmlns={xml_attribute(ATOM_NS)}>\n " + "\n ".join(head)
-    return document(start, (item.atom for item in channel.items), "\n</feed>\n")
-
-
-def json_feed(channel: Channel, link: urls.Urls, settings: FeedSettings) -> bytes:
-    fields = [
-        ("version", json_string(JSON_FEED_VERSION)),
-        ("title", json_string(channel.title)),
-        ("home_page_url", json_string(channel.home)),
-        ("feed_url", json_string(absolute(link, channel.paths.json))),
-        ("description", json_string(channel.description)),
-        ("authors", json_array([json_object([("name", json_string(one_line(settings.author) or GENERATOR))], 2)], 1)),
-    ]
-    start = "{\n " + ",\n ".join(f"{json_string(key)}: {value}" for key, value in fields) + ',\n "items": '
-    if not channel.items:
-        return document(start + "[]\n}\n", (), "")
-    return document(start + "[", [b",".join(item.json for item in channel.items)], "\n ]\n}\n")
-
-
-def opml(feeds: Sequence[Channel], link: urls.Urls, site: Site, settings: FeedSettings) -> bytes:
-    """One outline per feed, in RSS only: importing it subscribes to each feed once, topics in a folder."""
-    head = [
-        element("title", f"{one_line(site.title) or GENERATOR}: feeds"),
-        element("ownerName", one_line(settings.author) or GENERATOR),
-        element("docs", "http://opml.org/spec2.opml"),
-    ]
-    topics = [channel for channel in feeds if channel.key.startswith("topic/")]
-    outlines = [outline(channel, link) for channel in feeds if channel not in topics]
-    if topics:
-        folder = f" text={xml_attribute('Topics')} title={xml_attribute('Topics')}"
-        outlines.append(parent("outline", [outline(channel, link) for channel in topics], 2, folder))
-    root = parent("opml", [parent("head", head, 1), parent("body", outlines, 1)], 0, ' version="2.0"')
-    return (XML_DECLARATION + root + "\n").encode("utf-8")
-
-
-def outline(channel: Channel, link: urls.Urls) -> str:
-    return element(
-        "outline",
-        type="rss",
-        text=channel.title,
-        title=channel.title,
-        description=channel.description,
-        xmlUrl=absolute(link, channel.paths.rss),
-        htmlUrl=channel.home,
+    Made for each build, so that a template a theme adds or edits while a preview runs is the one used.
+    """
+    if not theme_folders:
+        raise FileNotFoundError("no theme folder with templates/ found")
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(folder / "templates")) for folder in theme_folders]
+    loaders.append(jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(theme_folders[-1] / "templates"))}))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["xml"], default_for_string=False, default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # an environment lives for one build
+        # Compiled templates kept between runs in the user's temp folder, keyed by source checksum, as pages' are.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(pattern=f"__paper_digest_feeds_{TEMPLATE_CODE_VERSION}_%s.cache"),
     )
+    env.filters.update(rfc822=rfc822, rfc3339=rfc3339)
+    return env
+
+
+def template_sources(theme_folders: Sequence[Path]) -> tuple[tuple[str, bytes], ...]:
+    """Every template of the theme folders, with its bytes: a feed template may extend, include or import any of them."""
+    return tuple((path.as_posix(), path.read_bytes()) for folder in theme_folders for path in sorted((folder / "templates").rglob("*")) if path.is_file())
+
+
+def render(env: jinja2.Environment, template: str, **context: Any) -> bytes:
+    """The template's document as UTF-8; a template that fails raises ThemeError, located."""
+    try:
+        return env.get_template(template).render(context).encode("utf-8")
+    except jinja2.TemplateError as exc:
+        raise ThemeError(template_problem(exc)) from exc
+
+
+def json_item(item: FeedItem) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "content_html": item.content_html,
+        "date_published": rfc3339(item.date),
+    }
+    if item.authors:
+        fields["authors"] = [{"name": name} for name in item.authors]
+    if item.categories:
+        fields["tags"] = [category.name for category in item.categories]
+    return fields
+
+
+def json_feed(channel: Channel, author: str) -> bytes:
+    document = {
+        "version": JSON_FEED_VERSION,
+        "title": channel.title,
+        "home_page_url": channel.home,
+        "feed_url": channel.links.json,
+        "description": channel.description,
+        "authors": [{"name": author}],
+        "items": [json_item(item) for item in channel.items],
+    }
+    # The document is a tree made here, never a cycle: the check for one is skipped.
+    return (json.dumps(document, ensure_ascii=False, indent=1, check_circular=False) + "\n").encode("utf-8")
 
 
 def feed_files(site: Site, settings: FeedSettings, memo: Memo | None = None) -> dict[str, bytes]:
-    """Every feed file of the site, keyed by its path relative to the site root."""
-    link = site_urls(site)
-    feeds = channels(site, settings, memo if memo is not None else Memo())
+    """Every feed file of the site, keyed by its path relative to the site root.
+
+    A memo kept between builds (a preview session's) makes only the items and documents that changed.
+    """
+    memo = memo if memo is not None else Memo()
+    folders = settings.theme_folders or tuple(theme_dirs("default", None))
+    env = environment(folders)
+    feeds = channels(site, settings, memo)
+    author = one_line(settings.author) or GENERATOR
+    common = {"author": author, "generator": GENERATOR, "epoch": EPOCH}
+
+    def documents(channel: Channel) -> tuple[bytes, bytes, bytes]:
+        return render(env, RSS_TEMPLATE, channel=channel, **common), render(env, ATOM_TEMPLATE, channel=channel, **common), json_feed(channel, author)
+
+    # A channel's documents depend on it, the author and the templates alone.
+    made = memo.table("feed-documents", (template_sources(folders), author))
     files: dict[str, bytes] = {}
     for channel in feeds:
-        files[channel.paths.rss] = rss(channel, link)
-        files[channel.paths.atom] = atom(channel, link, settings)
-        files[channel.paths.json] = json_feed(channel, link, settings)
-    files["feeds.opml"] = opml(feeds, link, site, settings)
+        files[channel.paths.rss], files[channel.paths.atom], files[channel.paths.json] = made.get(channel, documents)
+    # One outline per feed, in RSS only: importing it subscribes to each feed once, topics in a folder.
+    topics = tuple(channel for channel in feeds if channel.key.startswith("topic/"))
+    others = tuple(channel for channel in feeds if not channel.key.startswith("topic/"))
+    files["feeds.opml"] = render(env, OPML_TEMPLATE, title=f"{one_line(site.title) or GENERATOR}: feeds", channels=others, topics=topics, **common)
     return files

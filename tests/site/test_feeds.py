@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 from generator.build import build_site
 from generator.config import Config, load_config, with_overrides
 from generator.model import Appearance, Day, Paper, Site, Topic, TopicMatch
+from generator.problems import ThemeError
 from generator.site import feeds
 from generator.site.feeds import FeedSettings, feed_files
+from generator.site.render import theme_dirs
 from tests.conftest import SEEDS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -436,3 +438,74 @@ def test_the_forbidden_characters_are_exactly_those_outside_xml_text() -> None:
     allowed = re.compile("[\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
     text = "".join(map(chr, range(0x110000)))
     assert "".join(feeds.NOT_XML_TEXT.findall(text)) == "".join(allowed.split(text))
+
+
+# A theme's own RSS template: titles and guids only, every value escaped by autoescape as in the default's.
+TITLES_ONLY_RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>{{ channel.title }}</title><link>{{ channel.home }}</link>\
+<description>{{ channel.description }}</description>
+{% for item in channel.items %}<item><title>{{ item.title }}</title><link>{{ item.url }}</link>\
+<guid isPermaLink="false">{{ item.id }}</guid><pubDate>{{ item.date | rfc822 }}</pubDate></item>
+{% endfor %}</channel></rss>
+"""
+
+
+def theme_with(project: Path, templates: dict[str, str]) -> tuple[Path, ...]:
+    """A project theme `mine` holding these feed templates, and the folders a build looks in for it."""
+    for name, text in templates.items():
+        path = project / "themes" / "mine" / "templates" / "feeds" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tuple(theme_dirs("mine", project))
+
+
+def test_a_theme_overrides_one_feed_template_and_keeps_the_defaults_of_the_others(tmp_path: Path) -> None:
+    paper = Paper("hostile-1", HOSTILE_TITLE, HOSTILE_ABSTRACT, (day_appearance(MARCH, HOSTILE_TITLE),))
+    site = hand_site((paper, *topical_papers()), TOPICS)
+    default = feed_files(site, FeedSettings(author="A"))
+    themed = feed_files(site, FeedSettings(author="A", theme_folders=theme_with(tmp_path, {"rss.xml": TITLES_ONLY_RSS})))
+    assert themed.keys() == default.keys()
+    for path in themed:
+        if path.endswith(RSS_SUFFIXES):
+            assert themed[path] != default[path]
+            assert_no_forbidden_characters(themed[path].decode("utf-8"), path)
+            parsed, expected = feedparser.parse(themed[path]), feedparser.parse(default[path])
+            assert parsed.bozo == 0, path
+            assert [(e.id, e.title, e.link) for e in parsed.entries] == [(e.id, e.title, e.link) for e in expected.entries], path
+        else:
+            assert themed[path] == default[path], path
+    assert "<script>" not in themed["feed.xml"].decode("utf-8")
+
+
+def test_a_theme_can_extend_the_default_feed_template(tmp_path: Path) -> None:
+    site = hand_site(topical_papers(), TOPICS)
+    same = theme_with(tmp_path / "same", {"atom.xml": '{% extends "default/feeds/atom.xml" %}'})
+    assert feed_files(site, FeedSettings(author="A", theme_folders=same)) == feed_files(site, FeedSettings(author="A"))
+    rights = '{% extends "default/feeds/atom.xml" %}{% block head %} <rights>© {{ author }} &amp; co</rights>\n{% endblock %}'
+    files = feed_files(site, FeedSettings(author="A <b>", theme_folders=theme_with(tmp_path / "rights", {"atom.xml": rights})))
+    for path in atom_paths(files):
+        check_atom(path, files[path], site.base_url)
+        assert feedparser.parse(files[path]).feed.rights == "© A <b> & co"
+        assert b" <generator>paper-digest</generator>\n <rights>\xc2\xa9 A &lt;b&gt; &amp; co</rights>\n" in files[path]
+
+
+def test_a_broken_feed_template_is_a_theme_error_naming_its_file_and_line(tmp_path: Path) -> None:
+    folders = theme_with(tmp_path, {"opml.xml": '<?xml version="1.0"?>\n<opml>\n{{ no_such_value }}</opml>\n'})
+    with pytest.raises(ThemeError) as raised:
+        feed_files(hand_site(topical_papers(), TOPICS), FeedSettings(author="A", theme_folders=folders))
+    assert raised.value.problem.path.endswith("opml.xml") and raised.value.problem.line == 3
+    assert "no_such_value" in raised.value.problem.message
+
+
+def test_a_feed_template_added_or_edited_between_builds_is_used_by_the_next(tmp_path: Path) -> None:
+    """A preview session builds again in the same process: it reads the theme's templates again, not the ones it compiled before."""
+    site = hand_site(topical_papers(), TOPICS)
+    folders = theme_with(tmp_path, {"atom.xml": '{% extends "default/feeds/atom.xml" %}'})
+    settings = FeedSettings(author="A", theme_folders=folders)
+    default = feed_files(site, settings)["feed.xml"]
+    theme_with(tmp_path, {"rss.xml": TITLES_ONLY_RSS})
+    added = feed_files(site, settings)["feed.xml"]
+    theme_with(tmp_path, {"rss.xml": TITLES_ONLY_RSS.replace("<channel>", "<channel><language>en</language>")})
+    edited = feed_files(site, settings)["feed.xml"]
+    assert added != default and b"<language>" not in added
+    assert edited == added.replace(b"<channel>", b"<channel><language>en</language>")

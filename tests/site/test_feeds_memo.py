@@ -1,4 +1,6 @@
-"""Feeds written by hand from memoized fragments: exactly what ElementTree and json.dumps would write, and reused across rebuilds."""
+"""Feed documents as the templates and json.dumps write them: laid out as ElementTree would, hostile text kept as
+text; a rebuild with one paper changed changes that paper's items only, and a memo carried between builds
+makes again only the items and documents that changed, never anything else than a clean build."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import datetime as dt
 import json
 import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -15,11 +18,14 @@ from generator.build import build_site
 from generator.config import load_config
 from generator.memo import Memo
 from generator.model import Appearance, Day, Paper, Site, Topic, TopicMatch
-from generator.site.feeds import ATOM_NS, DC_NS, FeedSettings, feed_files, stable_id
+from generator.site.feeds import FeedSettings, feed_files, stable_id
+from generator.site.render import theme_dirs
 from tests.conftest import SEEDS
 from tests.site.test_feeds import assert_no_forbidden_characters, day_appearance
 from tests.site.test_feeds_stability import is_feed, items_by_id
 
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC_NS = "http://purl.org/dc/elements/1.1/"
 MARCH = dt.date(2025, 3, 14)
 # Everything escaping has to get right: markup, entities, the CDATA end, quotes, white space, controls, non-ASCII.
 NASTY_TITLE = "A <b>bold</b> & 'quoted' \"title\" ]]> with\tcontrols\x01\x0b\x7f\x85\ufffe: Über naïve 学习 😀"
@@ -85,11 +91,15 @@ def element_tree_bytes(data: bytes) -> bytes:
 
 
 def assert_written_as_the_libraries_would(files: dict[str, bytes]) -> None:
+    """JSON exactly as json.dumps writes it; XML laid out as ElementTree indents it, the same document to the
+    character (canonical XML keeps every white space), though escaped as markupsafe escapes: `"` and `'` as references."""
     for path, data in files.items():
         if path.endswith(".json"):
             assert data == (json.dumps(json.loads(data), ensure_ascii=False, indent=1) + "\n").encode("utf-8"), path
         else:
-            assert data == element_tree_bytes(data), path
+            assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<') and data.endswith(b">\n"), path
+            assert ET.canonicalize(data.decode("utf-8")) == ET.canonicalize(element_tree_bytes(data).decode("utf-8")), path
+            assert b"&quot;" not in data and b"&#x" not in data, path  # the escapes are markupsafe's: &#34; and &#39;
 
 
 def test_nasty_text_gives_well_formed_feeds_that_show_it_as_text() -> None:
@@ -141,12 +151,12 @@ def renamed_first_paper(site: Site) -> tuple[Site, Paper]:
     return dataclasses.replace(site, papers=(changed, *others)), changed
 
 
-def test_a_rebuild_reuses_every_fragment_but_the_changed_papers(sample_site: Site) -> None:
+def test_a_rebuild_with_one_paper_changed_changes_its_items_only_and_makes_nothing_else(sample_site: Site) -> None:
     settings = FeedSettings(author="A")
     memo = Memo()
     before = feed_files(sample_site, settings, memo)
     computed = memo.counts()
-    assert computed["feed-paper"][0] > 50 and computed["feed-day"][0] > 1
+    assert computed["feed-paper"][0] > 50 and computed["feed-day"][0] > 1 and computed["feed-documents"][0] == len(before) // 3  # a channel's three
     memo.commit()
 
     site, changed = renamed_first_paper(sample_site)
@@ -163,15 +173,19 @@ def test_a_rebuild_reuses_every_fragment_but_the_changed_papers(sample_site: Sit
         assert old.keys() == new.keys(), path
         for item_id in old:
             assert (old[item_id] != new[item_id]) == (item_id in changed_ids), f"{path}: {item_id}"
-        showing += bool(changed_ids & old.keys())
+        if changed_ids & old.keys():
+            showing += 1
+        else:
+            assert before[path] == after[path], f"{path} does not show the paper, yet changed"
     assert showing >= 6  # the main and daily feeds in three formats, and the paper's topics
+    assert counts["feed-documents"] == (showing // 3, computed["feed-documents"][0] - showing // 3)  # only the feeds showing it are made again
     memo.commit()
 
     feed_files(site, settings, memo)
-    assert memo.counts()["feed-paper"][0] == 0 and memo.counts()["feed-day"][0] == 0
+    assert all(memo.counts()[table][0] == 0 for table in ("feed-paper", "feed-day", "feed-documents"))
 
 
-def test_what_every_item_depends_on_is_part_of_the_memo(sample_site: Site) -> None:
+def test_what_every_item_and_document_depends_on_is_part_of_the_memo(sample_site: Site, tmp_path: Path) -> None:
     settings = FeedSettings(author="A")
     memo = Memo()
     feed_files(sample_site, settings, memo)
@@ -181,6 +195,24 @@ def test_what_every_item_depends_on_is_part_of_the_memo(sample_site: Site) -> No
         assert feed_files(site, settings, memo) == feed_files(site, settings)
         assert memo.counts()["feed-paper"][1] == 0
         memo.abandon()
+    other_author = FeedSettings(author="B")
+    assert feed_files(sample_site, other_author, memo) == feed_files(sample_site, other_author)
+    assert memo.counts()["feed-documents"][1] == 0
+    memo.abandon()
+
+    # A template a theme's feed template includes, edited between two builds: no document made before is used again.
+    feed_templates = tmp_path / "themes" / "mine" / "templates" / "feeds"
+    feed_templates.mkdir(parents=True)
+    (feed_templates / "rss.xml").write_text('{% include "default/feeds/rss.xml" %}{% include "feeds/extra.xml" %}', encoding="utf-8")
+    (feed_templates / "extra.xml").write_text("", encoding="utf-8")
+    themed = FeedSettings(author="A", theme_folders=tuple(theme_dirs("mine", tmp_path)))
+    first = feed_files(sample_site, themed, memo)
+    assert first["feed.xml"] == feed_files(sample_site, settings)["feed.xml"]
+    memo.commit()
+    (feed_templates / "extra.xml").write_text("<!-- edited -->\n", encoding="utf-8")
+    second = feed_files(sample_site, themed, memo)
+    assert second == feed_files(sample_site, themed) and second["feed.xml"] == first["feed.xml"] + b"<!-- edited -->\n"
+    assert memo.counts()["feed-documents"][1] == 0
 
 
 def test_a_paper_without_appearances_or_a_day_without_its_papers_is_left_out() -> None:
