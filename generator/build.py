@@ -240,7 +240,8 @@ def render_site(
     site_model, content_pages = model.site, model.site.pages
     progress("render")
 
-    renderer = make_renderer(theme_dirs(config.theme, project_root), site_info(config, content_pages))
+    theme_folders = theme_dirs(config.theme, project_root)
+    renderer = make_renderer(theme_folders, site_info(config, content_pages))
     paths: list[str] = []
     for path, data in renderer.static_files().items():
         sink.put(path, data)
@@ -250,7 +251,7 @@ def render_site(
     exports = (
         lambda: {"papers.json": export.papers_json(site_model, memo)},
         lambda: {search.INDEX_PATH: search.index_json(site_model, memo)},
-        lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit), memo),
+        lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit, theme_folders=tuple(theme_folders)), memo),
     )
     paths += parallel.render_into(sink, specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports)
     paths += (spec.path for spec in specs)

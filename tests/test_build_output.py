@@ -13,7 +13,7 @@ import pytest
 from generator.build import build_site
 from generator.config import load_config
 from generator.site.output import write_atomic
-from tests.conftest import SEEDS
+from tests.conftest import REPO_ROOT, SEEDS
 
 
 class LinkCollector(HTMLParser):
@@ -153,3 +153,18 @@ def test_json_corpus_builds_with_arxiv_links(corpus_project: Path) -> None:
     assert 'href="https://arxiv.org/abs/2405.15738"' in page
     assert 'href="https://huggingface.co/papers/2405.15738"' in page
     assert "Chunjiang Ge" in page
+
+
+def test_a_project_theme_overrides_a_feed_template_and_keeps_the_others(sample_project: Path) -> None:
+    import subprocess
+    import sys
+
+    feeds_folder = sample_project / "themes" / "mine" / "templates" / "feeds"
+    feeds_folder.mkdir(parents=True)
+    rss = (REPO_ROOT / "themes" / "default" / "templates" / "feeds" / "rss.xml").read_text(encoding="utf-8")
+    (feeds_folder / "rss.xml").write_text(rss.replace("{% block head %}{% endblock %}", "<language>en-x-mine</language>"), encoding="utf-8")
+    (sample_project / "digest.yaml").write_text("year: 2025\ntheme: mine\n", encoding="utf-8")
+    built = subprocess.run([sys.executable, "-m", "generator", "build", "--quiet"], cwd=sample_project, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    assert "<language>en-x-mine</language>" in (sample_project / "site" / "feed.xml").read_text(encoding="utf-8")
+    assert "en-x-mine" not in (sample_project / "site" / "atom.xml").read_text(encoding="utf-8")
