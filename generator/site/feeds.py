@@ -40,6 +40,7 @@ import jinja2
 
 from generator.memo import Memo
 from generator.model import Day, Paper, Site
+from generator.pipeline.readers.common import drop_unshowable
 from generator.problems import ThemeError
 from generator.site import urls
 from generator.site.render import isolated, template_problem, theme_dirs
@@ -54,10 +55,6 @@ RSS_TEMPLATE, ATOM_TEMPLATE, OPML_TEMPLATE = "feeds/rss.xml", "feeds/atom.xml", 
 # are named by this code too, so one compiled under other settings is never reused.
 TEMPLATE_CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
-# XML 1.0 forbids C0 controls except tab/newline/CR, lone surrogates, U+FFFE and U+FFFF;
-# DEL and the C1 controls are allowed but never meaningful in a title or an abstract.
-# Spelled as the forbidden ranges, not as the negation of the allowed ones: the same set, compiled faster.
-NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -123,8 +120,9 @@ def topic_paths(slug: str) -> FeedPaths:
 
 
 def clean(text: str) -> str:
-    """Text XML 1.0 can carry: forbidden and control characters removed."""
-    return NOT_XML_TEXT.sub("", text)
+    """Text XML 1.0 can carry: the characters no page, feed or export shows removed (text from templates and
+    settings never went through a reader)."""
+    return drop_unshowable(text)
 
 
 def one_line(text: str) -> str:
