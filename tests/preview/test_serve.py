@@ -17,27 +17,10 @@ from pathlib import Path
 import pytest
 
 from generator.preview.serve import EVENTS_PATH, Outcome, host_allowed, inject_reload, resolve_in_build, resolve_request
+from tests.tools.processes import read_until
 
 REPO_ROOT = Path(__file__).parents[2]
 BASE = "/digest/"
-
-
-def read_until(stream: object, needle: str, timeout: float = 60.0) -> str:
-    seen: list[str] = []
-    found: list[str] = []
-
-    def reader() -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            seen.append(line)
-            if needle in line:
-                found.append(line)
-                return
-
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    assert found, f"no {needle!r} within {timeout}s; got: {''.join(seen)}"
-    return found[0]
 
 
 class Preview:

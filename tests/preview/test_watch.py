@@ -16,6 +16,7 @@ import pytest
 import watchfiles
 
 from generator.preview.watch import ChangeKind, EventKind, FileChange, WatchTargets, classify, is_editor_temp, summarize, targets_for, watch_changes
+from tests.tools.processes import read_until
 
 REPO_ROOT = Path(__file__).parents[2]
 
@@ -107,25 +108,6 @@ def test_real_watch_sees_saves_and_config_but_not_temp_files_or_the_output(targe
     seen = {(c.path.name, c.kind) for batch in batches for c in batch}
     assert seen == {("day.txt", ChangeKind.DUMPS), ("digest.yaml", ChangeKind.CONFIG)}
     assert not watcher.is_alive()
-
-
-def read_until(stream: object, needle: str, timeout: float = 30.0) -> str:
-    """Lines of a child's output until one holds `needle`, or fail with what was read."""
-    seen: list[str] = []
-    result: list[str] = []
-
-    def reader() -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            seen.append(line)
-            if needle in line:
-                result.append(line)
-                return
-
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    assert result, f"no {needle!r} within {timeout}s; got: {''.join(seen)}"
-    return result[0]
 
 
 def test_digest_watch_rebuilds_on_save_reports_errors_and_stops_cleanly(sample_project: Path) -> None:
