@@ -362,8 +362,8 @@ def json_feed(channel: Channel, author: str) -> bytes:
         "authors": [{"name": author}],
         "items": [json_item(item) for item in channel.items],
     }
-    # The document is a tree made here, never a cycle: the check for one is skipped.
-    return (json.dumps(document, ensure_ascii=False, indent=1, check_circular=False) + "\n").encode("utf-8")
+    # The document is a tree made here, never a cycle: the check for one is skipped. Compact, so the C encoder writes it.
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), check_circular=False) + "\n").encode("utf-8")
 
 
 def feed_files(site: Site, settings: FeedSettings, memo: Memo | None = None) -> dict[str, bytes]:

@@ -95,7 +95,7 @@ def assert_written_as_the_libraries_would(files: dict[str, bytes]) -> None:
     character (canonical XML keeps every white space), though escaped as markupsafe escapes: `"` and `'` as references."""
     for path, data in files.items():
         if path.endswith(".json"):
-            assert data == (json.dumps(json.loads(data), ensure_ascii=False, indent=1) + "\n").encode("utf-8"), path
+            assert data == (json.dumps(json.loads(data), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"), path
         else:
             assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<') and data.endswith(b">\n"), path
             assert ET.canonicalize(data.decode("utf-8")) == ET.canonicalize(element_tree_bytes(data).decode("utf-8")), path
