@@ -41,9 +41,9 @@ def is_ignored_name(name: str) -> bool:
 
 
 def stays_inside(path: Path, *folders: Path) -> bool:
-    """Whether the file a path names, links followed, lies in one of the folders: links out of them are not read."""
+    """Whether the file a path names, links followed, lies in one of the (resolved) folders: links out of them are not read."""
     target = path.resolve()
-    return any(target.is_relative_to(folder.resolve()) for folder in folders)
+    return any(target.is_relative_to(folder) for folder in folders)
 
 
 def discover(content_dir: Path, allow_empty: bool = False) -> tuple[list[DumpFile], list[Problem]]:
@@ -53,12 +53,13 @@ def discover(content_dir: Path, allow_empty: bool = False) -> tuple[list[DumpFil
     known = readers_by_extension()
     found: list[DumpFile] = []
     problems: list[Problem] = []
+    ours = (content_dir.resolve(), dumps_dir.resolve())
     for path in sorted(p for p in dumps_dir.rglob("*") if p.is_file()) if dumps_dir.is_dir() else ():
         relative = path.relative_to(content_dir)
         if any(is_ignored_name(part) for part in relative.parts):
             continue
         source = relative.as_posix()
-        if not stays_inside(path, content_dir, dumps_dir):
+        if not stays_inside(path, *ours):
             problems.append(warning(source, None, "a link to a file outside the content folder, skipped", "copy the dump into the content folder"))
             continue
         if path.suffix.lower() not in known:

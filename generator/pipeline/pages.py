@@ -119,7 +119,7 @@ def load_pages(content_dir: Path, base_path: str) -> tuple[tuple[ContentPage, ..
         if path.name.startswith("."):
             continue
         source = path.relative_to(content_dir).as_posix()
-        if not stays_inside(path, content_dir):
+        if not stays_inside(path, content_dir.resolve()):
             problems.append(warning(source, None, "a link to a file outside the content folder, skipped", "copy the page into the content folder"))
             continue
         try:

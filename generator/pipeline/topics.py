@@ -535,7 +535,7 @@ def load_taxonomy(content_dir: Path, memo: Memo | None = None) -> tuple[Taxonomy
     """The content folder's topics.yaml, or the default taxonomy shipped with the package; parsed again only when its text changed."""
     own = content_dir / TOPICS_NAME
     path, shown = (own, TOPICS_NAME) if own.is_file() else (DEFAULT_TAXONOMY, str(DEFAULT_TAXONOMY))
-    if path is own and not stays_inside(own, content_dir):
+    if path is own and not stays_inside(own, content_dir.resolve()):
         return None, [error(shown, None, "a link to a file outside the content folder", "copy the topics file into the content folder")]
     try:
         text = path.read_text(encoding="utf-8-sig")
