@@ -372,7 +372,7 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
     state_table = memo.table("dedupe-fold", settings) if memo is not None else None
     state = state_table.recall("last") if state_table is not None else None
     if state is None or state.broken:
-        state = FoldState(keep_history=memo is not None)
+        state = FoldState(keep_history=memo is not None and memo.carried)  # only a carried memo has a next build to roll back
     kept = common_prefix(ordered, state.entries)
     state.broken = True
     state.rollback(kept)
@@ -396,7 +396,7 @@ def fold(entries: Sequence[Entry], settings: DedupeSettings, memo: Memo | None =
             step = Step(*find_paper(entry, wording, keys, state.clusters, state.index, settings))
             state.take(entry, wording, keys, step, ids.get((entry.title, entry.arxiv_id), id_of_text) if ids is not None and step.target is None else None)
     state.broken = False
-    if state_table is not None:
+    if state_table is not None and state.keep_history:
         state_table.keep("last", state)
     papers = memo.table("dedupe-paper") if memo is not None else None
     made = tuple(papers.get(cluster_key(c), paper_of_key) if papers is not None else paper_of(c) for c in state.clusters)

@@ -67,12 +67,12 @@ def test_a_memoized_rebuild_undoes_an_id_given_to_a_paper_and_merges_as_a_clean_
     with_id = entry("LongRecipe: Extending Context Windows Cheaply", day=1, arxiv_id="2401.00001")
     later = entry("LongRecipe: Extending Context Windows Cheaply", day=2, arxiv_id="2401.00002")
     other = entry("Shifted Noise Schedules for High-Resolution Diffusion", OTHER_ABSTRACT, day=2, rank=2, arxiv_id="2401.00009")
-    memo = Memo()
-    dedupe([no_id, with_id, other], DedupeSettings(), memo)
-    memo.commit()
-    again = dedupe([no_id, later, other], DedupeSettings(), memo)
-    assert again.papers == dedupe([no_id, later, other], DedupeSettings()).papers
-    assert len(again.papers) == 2 and len(again.papers[0].appearances) == 2
+    for memo in (Memo(carried=True), Memo()):  # a preview session's, rolled back; a one-off build's, reused by mistake
+        dedupe([no_id, with_id, other], DedupeSettings(), memo)
+        memo.commit()
+        again = dedupe([no_id, later, other], DedupeSettings(), memo)
+        assert again.papers == dedupe([no_id, later, other], DedupeSettings()).papers
+        assert len(again.papers) == 2 and len(again.papers[0].appearances) == 2
 
 
 def test_a_revised_title_with_the_same_abstract_is_one_paper() -> None:

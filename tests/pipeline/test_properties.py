@@ -280,7 +280,7 @@ def test_a_memoized_rebuild_dedupes_as_a_clean_build(builds: list[tuple[list[Ent
     Each build keeps the first `keep` entries (in the order taken) of the build before and
     takes the rest from a new draw, so the rollbacks reach every depth, arXiv ids included.
     """
-    memo = Memo()
+    memo = Memo(carried=True)  # a preview session's: kept across builds
     previous: list[Entry] = []
     for drawn, keep in builds:
         kept = sorted(previous, key=chronological_key)[:keep]
