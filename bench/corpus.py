@@ -26,7 +26,7 @@ from pathlib import Path
 from generator.model import Entry
 from generator.pipeline.normalize import normalize_title
 from generator.pipeline.readers.hf_json import read_json_dump
-from generator.pipeline.readers.text_dump import looks_like_abstract, looks_like_title, read_text_dump
+from generator.pipeline.readers.text_dump import TITLE_MAX, read_text_dump
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SEEDS = DATA / "seeds"
@@ -110,6 +110,18 @@ class Corpus:
         for paper in self.paper_of:
             sizes[paper] = sizes.get(paper, 0) + 1
         return sum(size * (size - 1) // 2 for size in sizes.values())
+
+
+SENTENCE_BREAK = re.compile(r"[a-z0-9)]\.\s+[A-Z(]")
+
+
+def looks_like_abstract(text: str) -> bool:
+    """Whether text reads like prose: the corpus keeps only real papers (and variants) that look the part."""
+    return len(text) > TITLE_MAX or bool(SENTENCE_BREAK.search(text)) or text.endswith(".")
+
+
+def looks_like_title(text: str) -> bool:
+    return not looks_like_abstract(text)
 
 
 @functools.lru_cache(maxsize=1)

@@ -486,7 +486,7 @@ class _Reader:
 
 
 def _compose(text: str) -> yaml.Node | None:
-    """yaml.compose with libyaml when PyYAML has it (about fifteen times faster); a file it rejects is composed
+    """yaml.compose with libyaml when PyYAML has it (much faster); a file it rejects is composed
     again by the pure-Python loader, whose messages name the offending character or alias."""
     if _FAST_LOADER is yaml.SafeLoader:
         return yaml.compose(text, Loader=yaml.SafeLoader)

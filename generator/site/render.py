@@ -248,7 +248,7 @@ class Renderer:
             keep_trailing_newline=True,
             auto_reload=False,  # a Renderer lives for one build: no stat of every template on every page
             # Compiled templates kept between runs (in the user's temp folder, keyed by source checksum):
-            # compiling them took about a tenth of the sample site's build.
+            # compiling them is a noticeable share of a small site's build.
             bytecode_cache=jinja2.FileSystemBytecodeCache(pattern=f"__paper_digest_{TEMPLATE_CODE_VERSION}_%s.cache"),
         )
         self.fragments = FragmentStore()
@@ -262,7 +262,7 @@ class Renderer:
         static_url = lambda name: link.url("static/" + name)  # noqa: E731
         helpers = {"url": link.url, "absolute_url": link.absolute, "day_url": day_url, "paper_url": paper_url, "topic_url": topic_url, "static_url": static_url}
         # Each URL helper is a filter too ({{ date | day_url }}): a template calls a filter directly and a
-        # function through Context.call, which costs more than most helpers do (measured: bench/MEASUREMENTS.md).
+        # function through Context.call, which costs more than most helpers do.
         # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile
         # time otherwise, and compiled templates are shared between sites at other base URLs.
         self.env.filters.update({name: _unfoldable(helper) for name, helper in helpers.items()})

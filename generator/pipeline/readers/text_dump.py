@@ -47,7 +47,6 @@ MONTHS = {
 }
 MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:,?\s+(\d{4}))?$")
 ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-SENTENCE_BREAK = re.compile(r"[a-z0-9)]\.\s+[A-Z(]")
 TITLE_MAX = 300
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -103,16 +102,6 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     if current:
         paragraphs.append(Paragraph(start, " ".join(current)))
     return paragraphs
-
-
-def looks_like_abstract(text: str) -> bool:
-    """Whether text reads like prose. The reader never asks: it tells titles from abstracts by where they
-    stand (see _segment). bench/corpus.py uses it to keep only papers that look the part."""
-    return len(text) > TITLE_MAX or bool(SENTENCE_BREAK.search(text)) or text.endswith(".")
-
-
-def looks_like_title(text: str) -> bool:
-    return not looks_like_abstract(text)
 
 
 def read_text_dump(data: bytes, source: str, default_year: int | None) -> ParseResult:
