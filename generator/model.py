@@ -19,6 +19,15 @@ def hash_once(value: Any) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Account:
+    """A Hugging Face account: the organization a paper is listed under, or who submitted it."""
+
+    name: str  # the handle, as in huggingface.co/<name>
+    fullname: str  # as shown; the handle when the API gives none
+    avatar: str | None = None  # an http(s) URL
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One paper as it appears in one dump: what a reader produces."""
 
@@ -31,7 +40,18 @@ class Entry:
     arxiv_id: str | None = None
     authors: tuple[str, ...] = ()
     upvotes: int | None = None
-    published: str | None = None  # YYYY-MM-DD, when the feed says
+    published: str | None = None  # YYYY-MM-DD, the arXiv date, when the feed says
+    # What the daily papers API adds (text dumps have none of it). URLs are http(s) only.
+    listed_at: str | None = None  # when it was listed on the daily page: YYYY-MM-DDTHH:MM:SSZ
+    comments: int | None = None
+    thumbnail: str | None = None
+    organization: Account | None = None
+    submitted_by: Account | None = None
+    ai_summary: str = ""  # machine-written: always shown labelled, never in place of the abstract
+    ai_keywords: tuple[str, ...] = ()
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     __hash__ = hash_once  # entries key the dedupe's memo of papers, through their clusters' members
@@ -62,7 +82,9 @@ class MergeReason:
 @dataclass(frozen=True, slots=True)
 class TopicMatch:
     slug: str
-    phrases: tuple[str, ...]  # the phrases that matched: the "why"
+    phrases: tuple[str, ...]  # the words found, as written, each once: the plain "why"
+    score: int = 0  # how strongly the paper is in the topic; a paper's topics are ordered by it
+    evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (where: "title" | "abstract" | "keywords", the words found there as written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +97,19 @@ class Paper:
     authors: tuple[str, ...] = ()
     upvotes: int | None = None
     published: str | None = None
+    listed_at: str | None = None  # the API fields below as the latest listing gives them (see Entry)
+    comments: int | None = None
+    thumbnail: str | None = None
+    organization: Account | None = None
+    submitted_by: Account | None = None
+    ai_summary: str = ""
+    ai_keywords: tuple[str, ...] = ()
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
     merges: tuple[MergeReason, ...] = ()
-    topics: tuple[TopicMatch, ...] = ()
+    topics: tuple[TopicMatch, ...] = ()  # strongest first, at most the taxonomy's max_topics
+    paper_type: str | None = None  # survey | benchmark | technical-report | position (the taxonomy's paper_types), or None
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     __hash__ = hash_once  # papers key the memo tables (memo.py)

@@ -11,6 +11,7 @@ import pytest
 DATA = Path(__file__).parent / "data"
 SEEDS = DATA / "seeds"
 CORPUS_ARCHIVE = DATA / "hf-daily-2024.tar.xz"
+SAMPLE_2026_ARCHIVE = DATA / "hf-daily-2026-sample.tar.xz"
 REPO_ROOT = Path(__file__).parent.parent
 
 
@@ -21,6 +22,23 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with tarfile.open(CORPUS_ARCHIVE) as archive:
         archive.extractall(target, filter="data")
     return target / "hf-daily-2024"
+
+
+@pytest.fixture(scope="session")
+def sample_2026_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five days of the daily papers API in today's shape, every field (2026-08-17 to 2026-08-21), read-only by convention."""
+    target = tmp_path_factory.mktemp("sample-2026")
+    with tarfile.open(SAMPLE_2026_ARCHIVE) as archive:
+        archive.extractall(target, filter="data")
+    return target / "hf-daily-2026-sample"
+
+
+@pytest.fixture
+def sample_2026_project(tmp_path: Path, sample_2026_dir: Path) -> Path:
+    """A project whose content/dumps holds the five days of the 2026 sample."""
+    shutil.copytree(sample_2026_dir, tmp_path / "content" / "dumps")
+    (tmp_path / "digest.yaml").write_text("title: Sample 2026\nbase_url: https://example.org/daily/\n", encoding="utf-8")
+    return tmp_path
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -538,6 +538,18 @@ def display_abstract(entries: Sequence[Entry]) -> str:
     return max(entries, key=lambda e: len(e.abstract)).abstract
 
 
+T = TypeVar("T")
+
+
+def latest(values: Iterable[T | None]) -> T | None:
+    """The last value given, skipping the missing: a later listing has the fresher figure or link."""
+    found = None
+    for value in values:
+        if value is not None and value != "" and value != ():
+            found = value
+    return found
+
+
 def paper_of(cluster: Cluster) -> Paper:
     entries = [entry for entry, _ in cluster.members]
     return Paper(
@@ -549,5 +561,15 @@ def paper_of(cluster: Cluster) -> Paper:
         authors=next((e.authors for e in entries if e.authors), ()),
         upvotes=max((e.upvotes for e in entries if e.upvotes is not None), default=None),
         published=next((e.published for e in entries if e.published), None),
+        listed_at=next((e.listed_at for e in entries if e.listed_at), None),
+        comments=latest(e.comments for e in entries),
+        thumbnail=latest(e.thumbnail for e in entries),
+        organization=latest(e.organization for e in entries),
+        submitted_by=next((e.submitted_by for e in entries if e.submitted_by), None),
+        ai_summary=latest(e.ai_summary for e in entries) or "",
+        ai_keywords=latest(e.ai_keywords for e in entries) or (),
+        github_repo=latest(e.github_repo for e in entries),
+        github_stars=latest(e.github_stars for e in entries),
+        project_page=latest(e.project_page for e in entries),
         merges=tuple(reason for _, reason in cluster.members if reason),
     )

@@ -11,10 +11,27 @@ import json
 from typing import Any
 
 from generator.memo import Memo
-from generator.model import Paper, Site
+from generator.model import Account, Paper, Site
 from generator.site import urls
 
 RECORD_JSON = json.JSONEncoder(ensure_ascii=False)  # made once: json.dumps with options builds an encoder per call
+
+
+def account_record(account: Account | None) -> dict[str, Any] | None:
+    return {"name": account.name, "fullname": account.fullname, "avatar": account.avatar} if account else None
+
+
+def paper_links(paper: Paper) -> dict[str, Any]:
+    """The links a reader follows, by kind; arXiv and Hugging Face links are made from the arXiv id."""
+    links: dict[str, Any] = {}
+    if paper.arxiv_id:
+        links |= {"arxiv": f"https://arxiv.org/abs/{paper.arxiv_id}", "pdf": f"https://arxiv.org/pdf/{paper.arxiv_id}"}
+        links["huggingface"] = f"https://huggingface.co/papers/{paper.arxiv_id}"
+    if paper.github_repo:
+        links |= {"code": paper.github_repo, "code_stars": paper.github_stars}
+    if paper.project_page:
+        links["project"] = paper.project_page
+    return links
 
 
 def paper_record(paper: Paper, link: urls.Urls) -> dict[str, Any]:
@@ -24,8 +41,19 @@ def paper_record(paper: Paper, link: urls.Urls) -> dict[str, Any]:
         "abstract": paper.abstract,
         "arxiv_id": paper.arxiv_id,
         "authors": list(paper.authors),
-        "topics": [match.slug for match in paper.topics],
+        "topics": [{"slug": m.slug, "score": m.score, "evidence": {place: list(words) for place, words in m.evidence}} for m in paper.topics],
+        "paper_type": paper.paper_type,
         "first_seen": paper.first_seen.isoformat(),
+        "published": paper.published,
+        "listed_at": paper.listed_at,
+        "upvotes": paper.upvotes,
+        "comments": paper.comments,
+        "organization": account_record(paper.organization),
+        "submitted_by": account_record(paper.submitted_by),
+        "ai_summary": paper.ai_summary or None,
+        "ai_keywords": list(paper.ai_keywords),
+        "thumbnail": paper.thumbnail,
+        "links": paper_links(paper),
         "url": link.absolute(urls.paper_dir(paper.id)),
         "appearances": [{"date": a.date.isoformat(), "source": a.source, "line": a.line, "rank": a.rank, "title": a.title} for a in paper.appearances],
     }

@@ -12,8 +12,9 @@ import html
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from generator.model import Entry
+from generator.model import Account, Entry
 from generator.pipeline.normalize import normalize_title
 from generator.pipeline.readers import ParseResult
 from generator.pipeline.readers.common import FILE_DATE, PARAGRAPH_MAX, date_from_file_name, decode_text, drop_unshowable
@@ -177,9 +178,8 @@ def _entries_of(items: list[Any], offsets: list[int], text: str, source: str, wr
     entries: list[Entry] = []
     problems: list[Problem] = [day_problem] if day_problem else []
     for item, line in zip(items, _line_numbers(text, offsets), strict=True):
-        entry, item_problem = _entry_from_item(item, date, source, line, len(entries) + 1)
-        if item_problem:
-            problems.append(item_problem)
+        entry, item_problems = _entry_from_item(item, date, source, line, len(entries) + 1)
+        problems.extend(item_problems)
         if entry:
             entries.append(entry)
     return ParseResult(tuple(entries), tuple(problems))
@@ -203,39 +203,102 @@ def _shown_title(hf_title: str, as_written: str) -> str:
     return hf_title
 
 
-def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int) -> tuple[Entry | None, Problem | None]:
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _timestamp(value: object) -> str | None:
+    """An API time (`2026-08-17T00:00:00.000Z`) to the second, in UTC: `2026-08-17T00:00:00Z`."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Fields:
+    """Reads the optional fields of one item, collecting a warning for each link that cannot be one."""
+
+    def __init__(self, source: str, line: int) -> None:
+        self.source, self.line = source, line
+        self.problems: list[Problem] = []
+
+    def url(self, value: object, what: str) -> str | None:
+        if value is None or value == "":
+            return None
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            parts = None
+        if parts and parts.scheme in ("http", "https") and parts.netloc and text.isprintable() and " " not in text:
+            return text
+        self.problems.append(warning(self.source, self.line, f"{what} is not an http(s) URL: {str(value)[:80]!r}", "shown without that link"))
+        return None
+
+    def account(self, value: object, what: str) -> Account | None:
+        if not isinstance(value, dict) or not (name := _clean(value.get("name"))):
+            return None
+        avatar = value.get("avatar") or value.get("avatarUrl")
+        # Avatars of users are paths on huggingface.co; only absolute http(s) ones are kept.
+        avatar = self.url(avatar, f"the {what}'s avatar") if isinstance(avatar, str) and not avatar.startswith("/") else None
+        return Account(name=name, fullname=_clean(value.get("fullname")) or name, avatar=avatar)
+
+
+def _listed_at(paper: dict[str, Any], item: dict[str, Any], date: dt.date) -> str | None:
+    """When the paper was listed: the API says so since 2025; before, the item's own publishedAt was
+    that moment, trusted only when it falls on the dump's day (in today's shape it is arXiv's time)."""
+    if listed := _timestamp(paper.get("submittedOnDailyAt")):
+        return listed
+    moment = _timestamp(item.get("publishedAt")) if item is not paper else None
+    return moment if moment and moment[:10] == date.isoformat() else None
+
+
+def _entry_from_item(item: Any, date: dt.date, source: str, line: int, rank: int) -> tuple[Entry | None, list[Problem]]:
     if isinstance(item, str):
         try:
             item = ast.literal_eval(item)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            return None, warning(source, line, "an item is a string that is not a paper record", "skipped")
+            return None, [warning(source, line, "an item is a string that is not a paper record", "skipped")]
     if not isinstance(item, dict):
-        return None, warning(source, line, f"an item is a {type(item).__name__}, not a paper record", "skipped")
+        return None, [warning(source, line, f"an item is a {type(item).__name__}, not a paper record", "skipped")]
     paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
     title = _shown_title(_clean(paper.get("title")), _clean(item.get("title")))
     if not title:
-        return None, warning(source, line, "a paper with no title", "skipped")
+        return None, [warning(source, line, "a paper with no title", "skipped")]
     abstract = _clean(paper.get("summary"))
     if (longest := max(len(title), len(abstract))) > PARAGRAPH_MAX:
-        return None, warning(source, line, f"a paper whose title or summary runs to {longest:,} characters", "skipped; is the file damaged?")
+        return None, [warning(source, line, f"a paper whose title or summary runs to {longest:,} characters", "skipped; is the file damaged?")]
     listed_authors = paper.get("authors")
     authors = tuple(
         name for author in (listed_authors if isinstance(listed_authors, list) else ()) if isinstance(author, dict) and (name := _clean(author.get("name")))
     )
-    upvotes = paper.get("upvotes")
-    published = paper.get("publishedAt")
-    return (
-        Entry(
-            date=date,
-            rank=rank,
-            title=title,
-            abstract=abstract,
-            source=source,
-            line=line,
-            arxiv_id=normalize_arxiv_id(paper.get("id")),
-            authors=authors,
-            upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
-            published=_iso_day(published),
-        ),
-        None,
+    keywords = paper.get("ai_keywords")
+    fields = _Fields(source, line)
+    entry = Entry(
+        date=date,
+        rank=rank,
+        title=title,
+        abstract=abstract,
+        source=source,
+        line=line,
+        arxiv_id=normalize_arxiv_id(paper.get("id")),
+        authors=authors,
+        upvotes=_count(paper.get("upvotes")),
+        published=_iso_day(paper.get("publishedAt")),
+        listed_at=_listed_at(paper, item, date),
+        comments=_count(item.get("numComments")),
+        thumbnail=fields.url(item.get("thumbnail"), "the thumbnail"),
+        organization=fields.account(item.get("organization") or paper.get("organization"), "organization"),
+        submitted_by=fields.account(item.get("submittedBy") or paper.get("submittedOnDailyBy"), "submitter"),
+        ai_summary=_clean(paper.get("ai_summary")),
+        ai_keywords=tuple(word for value in (keywords if isinstance(keywords, list) else ()) if (word := _clean(value))),
+        github_repo=fields.url(paper.get("githubRepo"), "the code repository"),
+        github_stars=_count(paper.get("githubStars")),
+        project_page=fields.url(paper.get("projectPage"), "the project page"),
     )
+    return entry, fields.problems
