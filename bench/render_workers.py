@@ -19,7 +19,8 @@ from generator.build import build_site, site_info
 from generator.config import load_config
 from generator.forks import usable_cores
 from generator.parallel import render_all
-from generator.site.render import Renderer, plan_pages, theme_dirs
+from generator.site.plan import plan_pages
+from generator.site.render import Renderer, theme_dirs
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # the dedupe and the renderers are imported while the dumps a
     from generator.pipeline.dedupe import Prepared
     from generator.pipeline.topics import Classified, Classifier
     from generator.site.output import Sink
-    from generator.site.render import PageSpec, Renderer
+    from generator.site.plan import PageSpec
+    from generator.site.render import Renderer
 
 T = TypeVar("T")
 

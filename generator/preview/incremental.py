@@ -33,7 +33,8 @@ from generator.memo import Memo
 from generator.pipeline import ingest
 from generator.problems import Problem, Severity, ThemeError, UserError, error
 from generator.site import output
-from generator.site.render import PageSpec, Renderer, SiteInfo, template_problem
+from generator.site.plan import PageSpec
+from generator.site.render import Renderer, SiteInfo, template_problem
 
 
 @dataclass(frozen=True, slots=True)

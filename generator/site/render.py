@@ -16,8 +16,7 @@ import json
 import re
 import traceback
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,10 @@ import jinja2
 import markupsafe
 
 from generator.config import BUILT_IN_THEMES, theme_roots
-from generator.dedupe_report import merge_groups, rule_counts
-from generator.memo import Memo
-from generator.model import Day, Paper, Site, Topic
-from generator.pipeline.topics import papers_by_topic
 from generator.problems import Problem, ThemeError, error
 from generator.site import fragments, urls
 from generator.site.fragments import FragmentStore
+from generator.site.plan import PageSpec
 
 # What a template compiles to depends on Jinja's version and the environment and filters made here (Jinja
 # folds a filter of constants at compile time): compiled templates kept between runs are named by these,
@@ -40,7 +36,6 @@ from generator.site.fragments import FragmentStore
 TEMPLATE_CODE_VERSION = hashlib.sha256(
     importlib.metadata.version("jinja2").encode() + Path(fragments.__file__).read_bytes() + Path(__file__).read_bytes()
 ).hexdigest()[:12]
-LATEST_DAYS_ON_HOME = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +47,6 @@ class SiteInfo:
     base_url: str
     author: str
     nav: tuple[tuple[str, str], ...] = ()  # (label, site location) in the header, after the home link
-
-
-@dataclass(frozen=True, slots=True)
-class PageSpec:
-    path: str  # output file, relative to the site root
-    template: str
-    values: tuple[tuple[str, Any], ...]
-
-    def context(self) -> dict[str, Any]:
-        return dict(self.values)
 
 
 def theme_dirs(theme: str, project_root: Path | None) -> list[Path]:
@@ -298,107 +283,6 @@ class Renderer:
                 for path in sorted(p for p in static.rglob("*") if p.is_file()):
                     files["static/" + path.relative_to(static).as_posix()] = path.read_bytes()
         return files
-
-
-def papers_on(day: Day, papers_by_id: dict[str, Paper]) -> tuple[tuple[Paper, ...], tuple[Paper, ...]]:
-    return tuple(papers_by_id[i] for i in day.new), tuple(papers_by_id[i] for i in day.returning)
-
-
-def topic_counts(site: Site) -> tuple[tuple[Topic, int], ...]:
-    """Each topic with how many papers it holds, in the order topics.yaml lists them."""
-    counts = Counter(match.slug for paper in site.papers for match in paper.topics)
-    return tuple((topic, counts[topic.slug]) for topic in site.topics)
-
-
-def days_by_month(site: Site) -> tuple[tuple[dt.date, tuple[Day, ...]], ...]:
-    """Newest month first; each month's days newest first, as site.days already are."""
-    months: dict[dt.date, list[Day]] = {}
-    for day in site.days:
-        months.setdefault(day.date.replace(day=1), []).append(day)
-    return tuple((month, tuple(days)) for month, days in months.items())
-
-
-def with_phrases(papers: Sequence[Paper], slug: str) -> list[tuple[Paper, tuple[str, ...]]]:
-    """Each of a topic's papers with the phrases that put it there."""
-    found = []
-    for paper in papers:
-        for match in paper.topics:
-            if match.slug == slug:
-                found.append((paper, match.phrases))
-                break
-        else:
-            found.append((paper, ()))
-    return found
-
-
-def days_of(entries: Sequence[tuple[Paper, tuple[str, ...]]]) -> tuple[tuple[dt.date, tuple[tuple[Paper, tuple[str, ...]], ...]], ...]:
-    """A topic's (paper, phrases) grouped by the day each paper was first seen, newest day first."""
-    groups: dict[dt.date, list[tuple[Paper, tuple[str, ...]]]] = {}
-    for entry in entries:
-        groups.setdefault(entry[0].first_seen, []).append(entry)
-    return tuple((date, tuple(groups[date])) for date in sorted(groups, reverse=True))
-
-
-def plan_topic_pages(site: Site, page_size: int, memo: Memo | None = None) -> Iterable[PageSpec]:
-    """The topics index, each topic's pages (page_size papers each) and its Markdown mirror."""
-    counts = topic_counts(site)
-    yield PageSpec("topics/index.html", "topics.html", (("topics", counts), ("paper_count", len(site.papers))))
-    grouped = papers_by_topic(site.papers, site.topics)
-    planned = (memo or Memo()).table("topic-pages", page_size)
-    for topic, _ in counts:
-        yield from planned.get((topic, grouped[topic.slug]), lambda key: plan_one_topic(key, page_size))
-
-
-def plan_one_topic(key: tuple[Topic, tuple[Paper, ...]], page_size: int) -> tuple[PageSpec, ...]:
-    topic, papers = key
-    entries = with_phrases(papers, topic.slug)
-    chunks = [entries[start : start + page_size] for start in range(0, len(entries), page_size)] or [[]]
-    specs = []
-    for number, chunk in enumerate(chunks, start=1):
-        values = (
-            ("topic", topic),
-            ("days", days_of(chunk)),
-            ("total", len(papers)),
-            ("page", number),
-            ("pages", len(chunks)),
-        )
-        specs.append(PageSpec(urls.file_for(urls.topic_dir(topic.slug, number)), "topic.html", values))
-    whole = (("topic", topic), ("days", days_of(entries)), ("total", len(papers)))
-    specs.append(PageSpec(urls.topic_markdown(topic.slug), "topic.md", whole))
-    return tuple(specs)
-
-
-def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None) -> Iterable[PageSpec]:
-    papers_by_id = {paper.id: paper for paper in site.papers}
-    days_summary = tuple((day.date, len(day.new), len(day.returning)) for day in site.days)
-    latest = tuple((day, *papers_on(day, papers_by_id)) for day in site.days[:LATEST_DAYS_ON_HOME])
-    home = (("latest", latest), ("days", days_summary), ("paper_count", len(site.papers)), ("topics", topic_counts(site)))
-    yield PageSpec("index.html", "index.html", home)
-    yield PageSpec("404.html", "404.html", ())
-    yield PageSpec("archive/index.html", "archive.html", (("months", days_by_month(site)), ("paper_count", len(site.papers))))
-    yield PageSpec("search/index.html", "search.html", (("paper_count", len(site.papers)),))
-    groups = merge_groups(site.papers)
-    yield PageSpec("dedupe/index.html", "dedupe.html", (("groups", groups), ("rules", tuple(rule_counts(groups).items())), ("paper_count", len(site.papers))))
-    for content_page in site.pages:
-        yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
-    for position, day in enumerate(site.days):
-        new, returning = papers_on(day, papers_by_id)
-        newer = site.days[position - 1].date if position > 0 else None
-        older = site.days[position + 1].date if position + 1 < len(site.days) else None
-        values = (("day", day), ("new", new), ("returning", returning), ("newer", newer), ("older", older))
-        yield PageSpec(urls.file_for(urls.day_dir(day.date)), "day.html", values)
-        yield PageSpec(urls.day_markdown(day.date), "day.md", values)
-    topic_names = {topic.slug: topic.name for topic in site.topics}
-
-    def plan_paper(paper: Paper) -> PageSpec:
-        names = tuple((match.slug, topic_names.get(match.slug, match.slug)) for match in paper.topics)
-        return PageSpec(urls.file_for(urls.paper_dir(paper.id)), "paper.html", (("paper", paper), ("topic_names", names)))
-
-    # Memoized, so an unchanged paper's spec is the very object last build rendered: compared by identity.
-    paper_specs = (memo or Memo()).table("paper-page", tuple(sorted(topic_names.items())))
-    for paper in site.papers:
-        yield paper_specs.get(paper, plan_paper)
-    yield from plan_topic_pages(site, page_size, memo)
 
 
 def render_pages(specs: Iterable[PageSpec], renderer: Renderer) -> dict[str, bytes]:

@@ -21,7 +21,8 @@ from generator.model import Site
 from generator.parallel import render_all
 from generator.progress import ProgressBar, build_progress, format_line, no_progress, wants_bar
 from generator.site import export, search
-from generator.site.render import Renderer, plan_pages, theme_dirs
+from generator.site.plan import plan_pages
+from generator.site.render import Renderer, theme_dirs
 
 REPO_ROOT = Path(__file__).parents[2]
 

@@ -10,7 +10,8 @@ import markupsafe
 import pytest
 
 from generator.problems import ThemeError
-from generator.site.render import PageSpec, Renderer, SiteInfo, theme_dirs
+from generator.site.plan import PageSpec
+from generator.site.render import Renderer, SiteInfo, theme_dirs
 
 MACROS = "{% macro item(x) %}[{{ x }}{{ x | count }}]{% endmacro %}"
 LIST = "{% for x in items %}{{ 'item' | cached(x) }}{% endfor %}"
