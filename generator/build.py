@@ -232,7 +232,8 @@ def render_site(
 ) -> BuildResult:
     """Render the model's every page, export and feed into `sink` (memory, or the folder that becomes the site)."""
     from generator.site import export, feeds, search, sitemap
-    from generator.site.render import Renderer, plan_pages, theme_dirs
+    from generator.site.plan import plan_pages
+    from generator.site.render import Renderer, theme_dirs
 
     make_renderer = make_renderer or Renderer
     memo = memo if memo is not None else Memo()
