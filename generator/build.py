@@ -129,7 +129,7 @@ def build_model(
     problems.extend(taxonomy_problems)
     worked_out = None
     if taxonomy and not memo.carried:  # a one-off build: the second core classifies every entry's text meanwhile
-        texts = [(entry.title, entry.abstract) for entry in entries]
+        texts = [(entry.title, entry.abstract, entry.ai_keywords) for entry in entries]
         classifier = topics.classifier_for(taxonomy, memo)
         deduped, worked_out = parallel.classify_alongside(lambda: dedupe(entries, config.dedupe, memo, parallel.prepared_in_fork), texts, classifier)
     else:
@@ -251,7 +251,7 @@ def render_site(
     # Exports and feeds depend on the model only: on a large site a worker makes them while pages render.
     exports = (
         lambda: {"papers.json": export.papers_json(site_model, memo)},
-        lambda: {search.INDEX_PATH: search.index_json(site_model, memo)},
+        lambda: search.index_files(site_model, memo),
         lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit, theme_folders=tuple(theme_folders)), memo),
     )
     paths += parallel.render_into(sink, specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports)

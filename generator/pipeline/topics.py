@@ -1,56 +1,109 @@
-"""Topics: load the taxonomy (topics.yaml), classify papers by phrase, report coverage.
+"""Topics: load the taxonomy (topics.yaml), classify papers by the phrases they contain, report coverage.
 
-Matching works on normalized token sequences: text and phrases are folded the
-same way (case, accents, punctuation, hyphens become spaces, a plural "s" is
-dropped), so "Long-Context LLMs" contains the phrase "long context llm". Every
-phrase is compiled once into token keys; classifying a paper is one scan of
-its title and abstract with dictionary look-ups, no regular expressions.
+Matching works on the words of a text as written. A word joined by hyphens
+("Test-Time", "Large-Scale") is one unit: a phrase matches it only whole, so
+"time" or "scale" alone never match inside it, while "test-time scaling"
+matches "test-time scaling" and "test time scaling". Lowercase phrase words
+match any case and fold a plural ("models" = "model"); a phrase word with a
+capital after its first letter ("ASR", "CLIP", "LoRA") is an acronym and
+matches only that spelling (a plural "s" allowed: "LLMs"). Every phrase is
+compiled once; classifying a paper is one scan of each text with one
+dictionary look-up per word.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import yaml
 
 from generator.memo import Memo
 from generator.model import Paper, Topic, TopicMatch
 from generator.pipeline.ingest import stays_inside
-from generator.pipeline.normalize import ASCII_BYTE_FOLD, LATEX_BYTES, normalize_title, slugify
+from generator.pipeline.normalize import slugify
 from generator.problems import Problem, did_you_mean, error
 
 TOPICS_NAME = "topics.yaml"
 DEFAULT_TAXONOMY = Path(__file__).parent / "default_topics.yaml"
 OTHER = Topic(slug="other", name="Other", description="Papers that match no topic: the rules to tune next.")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-TOP_KEYS = ("topics", "min_score", "title_weight")
-TOPIC_KEYS = ("name", "slug", "description", "include", "title_only", "exclude")
+SETTINGS = ("min_score", "title_weight", "max_topics", "relative_min", "keyword_weight")
+TOP_KEYS = ("topics", "paper_types", *SETTINGS)
+TOPIC_KEYS = ("name", "slug", "description", "include", "title_only", "support", "exclude", "min_score")
+PHRASE_KEYS = ("phrase", "with", "without")
+KINDS = ("include", "title_only", "support", "exclude")
 YAML_NULL = "tag:yaml.org,2002:null"
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-Label = TypeVar("Label")
+PLACES = ("title", "abstract", "keywords")
+ABSTRACT_CAP = 3  # occurrences of one phrase in an abstract that score: a repeated word is one subject, not many
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One phrase of a topic's rules; with `with`, it counts only when one of those phrases is in the paper too, with `without` only when none is."""
+
+    text: str
+    kind: str  # include | title_only | support | exclude
+    with_any: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    phrases: tuple[Phrase, ...]
+    min_score: int | None = None  # None: the taxonomy's
 
 
 @dataclass(frozen=True, slots=True)
 class Taxonomy:
-    """The rules: a topic applies when title_weight x (its phrases in the title) + (its include phrases in the abstract) >= min_score."""
+    """The rules. A topic applies when its score reaches its min_score and at least one include (or title_only) phrase counted:
+    title_weight per include or title_only phrase in the title, 1 per include occurrence in the abstract (at most ABSTRACT_CAP
+    per phrase), 1 per support phrase in the title and 1 in the abstract, keyword_weight per phrase in the API's keywords.
+    The max_topics best are kept, each at least relative_min percent of the best one's score."""
 
     topics: tuple[Topic, ...]
     min_score: int = 2
     title_weight: int = 2
+    rules: tuple[Rules, ...] = ()  # one per topic; empty: each topic's include, title_only and exclude
+    paper_types: tuple[Topic, ...] = ()
+    type_rules: tuple[Rules, ...] = ()
+    max_topics: int = 3
+    relative_min: int = 0
+    keyword_weight: int = 1
 
     @property
     def site_topics(self) -> tuple[Topic, ...]:
         """Every topic a page or feed is made for: the taxonomy's, then Other."""
         return (*self.topics, OTHER)
 
+    def topic_rules(self) -> tuple[Rules, ...]:
+        return self.rules or tuple(simple_rules(topic) for topic in self.topics)
 
-# ---------------------------------------------------------------- tokens and phrases
+
+def simple_rules(topic: Topic) -> Rules:
+    """The rules of a topic given as plain phrase lists."""
+    return Rules(tuple(Phrase(text, kind) for kind in ("include", "title_only", "exclude") for text in getattr(topic, kind)))
+
+
+# ---------------------------------------------------------------- words and phrases
+
+WORD = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)*")
+HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+# A compound ending in one of these is about its head: "diffusion-based" is about diffusion, "CLIP-style" about CLIP.
+SUFFIXES = frozenset(
+    {
+        "based", "driven", "guided", "aware", "powered", "enhanced", "augmented", "centric", "oriented", "specific",
+        "conditioned", "grounded", "style", "like", "level", "wise", "assisted", "informed", "inspired", "empowered",
+        "integrated", "enabled",
+    }
+)
 
 
 def stem(token: str) -> str:
@@ -62,169 +115,134 @@ def stem(token: str) -> str:
     return token
 
 
-def tokens(text: str) -> list[bytes]:
-    """normalize_title(text).split(), as ASCII bytes: a scan makes one object per word, and bytes are cheaper to make and hash than str."""
-    if "&" not in text and text.isascii():
-        return text.encode().translate(ASCII_BYTE_FOLD, LATEX_BYTES).split()
-    return normalize_title(text).encode().split()
+def fold(word: str) -> str:
+    """A word's case-free key: lowercase, accents dropped, plural folded."""
+    lowered = word.lower()
+    if not lowered.isascii():
+        lowered = "".join(char for char in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(char))
+    return stem(lowered)
 
 
-def phrase_keys(phrase: str) -> tuple[tuple[str, ...], ...]:
-    """The token sequences a phrase matches: as written, and closed up when it has several words.
+def is_acronym(word: str) -> bool:
+    """A phrase word matched case-sensitively: a capital after its first letter ("ASR", "LoRA", "GPT4"), not "Mixture"."""
+    return any(char.isupper() for char in word[1:])
 
-    A word ending in '*' is a prefix ("quantiz*" matches quantized, quantization).
-    "pre-training" matches "pre-training", "pre training" and "pretraining".
-    """
-    prefix = phrase.rstrip().endswith("*")
-    words = normalize_title(phrase).split()
+
+def cased(word: str) -> str:
+    """A text word's case-sensitive key: as written, a plural "s" after capitals dropped ("LLMs" -> "LLM")."""
+    if len(word) > 2 and word[-1] == "s" and sum(char.isupper() for char in word[:-1]) >= 2:
+        return word[:-1]
+    return word
+
+
+Key = tuple[bool, str]  # (case-sensitive?, key); a case-free key ending in "*" is a prefix
+
+
+def phrase_keys(phrase: str) -> tuple[tuple[Key, ...], ...]:
+    """The word sequences a phrase matches: its words (hyphenated ones split into parts), and, when it has hyphens,
+    the closed-up word too: "pre-training" matches "pre-training", "pre training" and "pretraining"."""
+    text = phrase.strip().translate(HYPHENS)
+    prefix = text.endswith("*")
+    words = [part for word in text.rstrip("*").split() for part in word.split("-") if part]
+    words = [word for piece in words for word in WORD.findall(piece)]
     if not words:
         return ()
-    keys = [stem(word) for word in words[:-1]] + [words[-1] + "*" if prefix else stem(words[-1])]
-    variants = [tuple(keys)]
-    if len(words) > 1:
-        variants.append(("".join(words) + "*" if prefix else stem("".join(words)),))
+
+    def key(word: str, last: bool) -> Key:
+        if is_acronym(word):
+            return (True, cased(word))
+        return (False, (word.lower() + "*") if last and prefix else fold(word))
+
+    variants = [tuple(key(word, n == len(words) - 1) for n, word in enumerate(words))]
+    if "-" in text and len(words) > 1 and not any(is_acronym(word) for word in words):
+        variants.append((key("".join(words), True),))
     return tuple(dict.fromkeys(variants))
 
 
-Start = tuple[int, tuple[str, ...], Label]  # a phrase that can start at a word: (its length in words, its keys, its label)
-# After the next word: the labels of the phrases that occur (if they are two words at most), else the phrases to check.
-Continued = tuple[tuple[Label, ...], tuple[Start[Label], ...] | None]
-# What a word starts: (labels when the next word continues nothing, next word -> Continued, prefix labels to add then).
-Here = tuple[tuple[Label, ...], dict[bytes, Continued[Label]] | None, tuple[Label, ...]]
-_UNKNOWN: Any = ("a word not learned yet",)  # truthy, so the scan's one test per word also catches it
-_END = b""  # the word after a text's last: tokens() never makes it
+Start = tuple[tuple[Key, ...], int]  # a phrase's keys and its id
+Learned = tuple[str, str, tuple[str, ...], tuple[Start, ...]]  # a word's case-free key, case key, prefixes it matches, phrases it starts
 
 
-class PhraseIndex(Generic[Label]):
-    """Phrases compiled for scanning texts.
+class PhraseIndex:
+    """Phrases compiled for scanning texts; what each distinct word starts is worked out once."""
 
-    A text word's keys are its stem and every prefix pattern ("quantiz*") the stem starts
-    with; a phrase occurs where its keys are among the keys of consecutive words. What a
-    word starts is worked out once per distinct word, so a scan costs one dictionary
-    look-up per word, and one more at a word that starts a phrase of several words: the
-    words that can continue those phrases are registered as they are first seen. The scan
-    runs backwards, so the words after the current one are always already known.
-    """
-
-    def __init__(self, compiled: Iterable[tuple[tuple[str, ...], Label]]) -> None:
-        by_first: dict[str, list[Start[Label]]] = {}
+    def __init__(self, phrases: Sequence[str]) -> None:
+        self.phrases = tuple(phrases)
+        self.by_first: dict[Key, list[Start]] = {}
         prefixes: set[str] = set()
-        for keys, label in compiled:
-            by_first.setdefault(keys[0], []).append((len(keys), keys, label))
-            prefixes.update(key[:-1] for key in keys if key.endswith("*"))
-        self.by_first = {key: tuple(starts) for key, starts in by_first.items()}
-        self._shortest = min(map(len, prefixes), default=0)
-        self._prefixes_by_head: dict[str, list[str]] = {}  # the prefixes a stem can start with, by its first letters, shortest first
-        for prefix in sorted(prefixes, key=len):
-            self._prefixes_by_head.setdefault(prefix[: self._shortest], []).append(prefix)
-        # Only a phrase's last word can be a prefix, so a phrase of several words starts with an exact
-        # word: what a word that has only its stem as key starts depends on that stem alone.
-        self._here_of_key: dict[str, Here[Label]] = {}
-        self._firsts_of_second: dict[str, list[str]] = {}  # second key -> first keys of the phrases with it
-        for key, starts in self.by_first.items():
-            seconds = dict.fromkeys(phrase[1] for size, phrase, _ in starts if size > 1)
-            self._here_of_key[key] = (tuple(label for size, _, label in starts if size == 1), {} if seconds else None, ())
-            for second in seconds:
-                self._firsts_of_second.setdefault(second, []).append(key)
-        # Most words of a text are in no phrase: a word is worth stemming only when it is one of the few spellings
-        # that stem to a phrase's word (key, key + "s", "studies" for "study") or begins like a prefix pattern.
-        exact = {key for starts in self.by_first.values() for _, phrase, _ in starts for key in phrase if not key.endswith("*")}
-        spellings = {spelling for key in exact for spelling in (key, key + "s", key[:-1] + "ies") if stem(spelling) == key}
-        self._spellings = frozenset(spelling.encode() for spelling in spellings)
-        self._head = max(self._shortest - 1, 0)  # "studies" stems to "study": its stem can start with a prefix its letters do not
-        self._heads = frozenset(prefix[: self._head].encode() for prefix in prefixes)
-        self._keys: dict[bytes, tuple[str, ...]] = {}
-        self._here: dict[bytes, Here[Label] | tuple[()]] = {}
+        for pid, phrase in enumerate(self.phrases):
+            for keys in phrase_keys(phrase):
+                self.by_first.setdefault(keys[0], []).append((keys, pid))
+                prefixes.update(key[:-1] for is_cased, key in keys if not is_cased and key.endswith("*"))
+        self.prefixes = tuple(sorted(prefixes))
+        self.words: dict[str, Learned] = {}
 
-    def word_keys(self, word: str) -> tuple[str, ...]:
-        """A text word's keys: its stem, then the prefix patterns the stem starts with, shortest first."""
-        token = stem(word)
-        candidates = self._prefixes_by_head.get(token[: self._shortest])
-        if candidates is None:
-            return (token,)
-        return (token, *(prefix + "*" for prefix in candidates if token.startswith(prefix)))
+    def learn(self, word: str) -> Learned:
+        folded, case = fold(word), cased(word)
+        matched = tuple(prefix + "*" for prefix in self.prefixes if folded.startswith(prefix) or word.lower().startswith(prefix))
+        starts = [*self.by_first.get((False, folded), ()), *self.by_first.get((True, case), ())]
+        for prefix in matched:
+            starts.extend(self.by_first.get((False, prefix), ()))
+        learned = self.words[word] = (folded, case, matched, tuple(starts))
+        return learned
 
-    def _learn(self, word: bytes) -> Here[Label] | tuple[()]:
-        """Work out a word's keys and what it starts, and register it with the words it can follow in a phrase."""
-        if word not in self._spellings and word[: self._head] not in self._heads:
-            self._keys[word] = ()  # its keys are in no phrase: as good as none
-            self._here[word] = ()
-            return ()
-        keys = self._keys[word] = self.word_keys(word.decode())
-        here: Here[Label] | tuple[()]
-        if len(keys) == 1:
-            here = self._here[word] = self._here_of_key.get(keys[0], ())
-            firsts = self._firsts_of_second.get(keys[0])
-        else:
-            exact = self._here_of_key.get(keys[0])
-            prefixed = tuple(label for key in keys[1:] for _, _, label in self.by_first.get(key, ()))
-            if not prefixed:
-                here = exact or ()
-            elif exact:
-                here = (exact[0] + prefixed, exact[1], prefixed)
-            else:
-                here = (prefixed, None, ())
-            self._here[word] = here
-            firsts = list(dict.fromkeys(first for key in keys for first in self._firsts_of_second.get(key, ())))
-        for first in firsts or ():
-            follow = self._here_of_key[first][1]
-            assert follow is not None
-            starts = [start for start in self.by_first[first] if start[0] == 1 or start[1][1] in keys]
-            longer = any(size > 2 for size, _, _ in starts)
-            follow[word] = (tuple(label for _, _, label in starts), tuple(starts) if longer else None)
-        return here
+    def scan(self, text: str) -> list[tuple[int, str]]:
+        """Every (phrase id, the words as written) occurring in text, in text order."""
+        words: list[Learned] = []
+        raw: list[str] = []
+        glued: list[bool] = []
+        known = self.words
+        for compound in WORD.findall(text.translate(HYPHENS) if "\u2010" in text or "\u2011" in text else text):
+            first = True
+            for part in compound.split("-") if "-" in compound else (compound,):
+                words.append(known.get(part) or self.learn(part))
+                raw.append(part)
+                glued.append(not first)
+                first = False
+        found: list[tuple[int, str]] = []
+        size = len(words)
+        for at in range(size):
+            starts = words[at][3]
+            if not starts or glued[at]:
+                continue
+            for keys, pid in starts:
+                end = at + len(keys)
+                if end > size or (end < size and glued[end] and words[end][0] not in SUFFIXES):
+                    continue
+                if len(keys) > 1 and not all(_matches(key, words[at + offset]) for offset, key in enumerate(keys[1:], 1)):
+                    continue
+                found.append((pid, "".join(("-" if glued[n] else " ") + raw[n] if n > at else raw[n] for n in range(at, end))))
+        return found
 
-    def find(self, text: str) -> list[Label]:
-        """Every label whose phrase occurs in text, once per occurrence: in text order and, where several
-        phrases start at one word, exact words before prefixes (shorter prefixes first), then in the order given."""
-        return self.scan(tokens(text))
 
-    def scan(self, words: list[bytes]) -> list[Label]:
-        """find() on a text already split by tokens()."""
-        here_of = self._here.get
-        groups: list[tuple[Label, ...]] = []  # the labels found at each word that starts a phrase, last word first
-        after = _END
-        last = len(words) - 1
-        for back, word in enumerate(reversed(words)):
-            here = here_of(word, _UNKNOWN)
-            if here:
-                if here is _UNKNOWN:
-                    here = self._learn(word)
-                    if not here:
-                        after = word
-                        continue
-                alone, follow, prefixed = here
-                continued = follow.get(after) if follow else None
-                if continued is None:
-                    groups.append(alone)
-                else:
-                    if prefixed:
-                        groups.append(prefixed)
-                    labels, longer = continued
-                    groups.append(labels if longer is None else self._longer(words, last - back, longer))
-            after = word
-        groups.reverse()
-        return list(chain.from_iterable(groups))
-
-    def _longer(self, words: list[bytes], at: int, starts: tuple[Start[Label], ...]) -> tuple[Label, ...]:
-        """The labels of `starts` occurring at words[at], given that the next word continues each: words after it are known."""
-        found: list[Label] = []
-        for size, phrase, label in starts:
-            if size <= 2 or (at + size <= len(words) and all(phrase[offset] in self._keys[words[at + offset]] for offset in range(2, size))):
-                found.append(label)
-        return tuple(found)
+def _matches(key: Key, word: Learned) -> bool:
+    is_cased, text = key
+    if is_cased:
+        return word[1] == text
+    return text in word[2] if text.endswith("*") else word[0] == text
 
 
 # ---------------------------------------------------------------- classification
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # eq=False: hashed by identity, cheaply, when a scan's hits are deduplicated
-class _Phrase:
-    topic: int  # index into the taxonomy
-    text: str  # as written in topics.yaml: what a page shows as the "why"
-    in_title: bool  # include and title_only: scores when found in the title
-    in_abstract: bool  # include: scores when found in the abstract
-    excludes: bool  # exclude: keeps the topic out when found anywhere
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """How one topic (or paper type) scored on one paper: what `digest topics --explain` prints."""
+
+    slug: str
+    score: int
+    strong: bool  # an include or title_only phrase counted
+    excluded_by: tuple[str, ...]
+    evidence: tuple[tuple[str, tuple[str, ...]], ...]  # (place, words found there as written)
+    unmet: tuple[str, ...]  # phrases found whose with/without context kept them from counting
+    threshold: int
+
+    @property
+    def applies(self) -> bool:
+        return self.strong and not self.excluded_by and self.score >= self.threshold
+
+
+Classification = tuple[tuple[TopicMatch, ...], str | None]  # a paper's topics, best first, and its paper type
 
 
 class Classifier:
@@ -232,46 +250,99 @@ class Classifier:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        # One entry per distinct token sequence of a topic and kind, so "multi-modal" and
-        # "multimodal" listed together count the word "multimodal" once, not twice.
-        compiled: dict[tuple[int, bool, tuple[str, ...]], _Phrase] = {}
-        for index, topic in enumerate(taxonomy.topics):
-            for kind in ("include", "title_only", "exclude"):
-                for text in getattr(topic, kind):
-                    phrase = _Phrase(index, text, in_title=kind != "exclude", in_abstract=kind == "include", excludes=kind == "exclude")
-                    for keys in phrase_keys(text):
-                        compiled.setdefault((index, kind == "exclude", keys), phrase)
-        self.index = PhraseIndex((keys, phrase) for (_, _, keys), phrase in compiled.items())
+        self.groups = (
+            [(topic.slug, rules) for topic, rules in zip(taxonomy.topics, taxonomy.topic_rules(), strict=True)],
+            [(kind.slug, rules) for kind, rules in zip(taxonomy.paper_types, taxonomy.type_rules, strict=True)],
+        )
+        texts: dict[str, int] = {}
+        for group in self.groups:
+            for _, rules in group:
+                for phrase in rules.phrases:
+                    for text in (phrase.text, *phrase.with_any, *phrase.without):
+                        texts.setdefault(text, len(texts))
+        self.pid = texts
+        self.index = PhraseIndex(list(texts))
 
-    def classify(self, title: str, abstract: str) -> tuple[TopicMatch, ...]:
-        """The topics of a paper, best score first (ties in taxonomy order); Other when none applies."""
-        in_title = self.index.find(title)
-        in_abstract = self.index.find(abstract)
-        scores: dict[int, int] = {}
-        excluded: set[int] = set()
-        weight = self.taxonomy.title_weight
-        for hit in in_title:
-            if hit.in_title:
-                scores[hit.topic] = scores.get(hit.topic, 0) + weight
-            elif hit.excludes:
-                excluded.add(hit.topic)
-        for hit in in_abstract:
-            if hit.in_abstract:
-                scores[hit.topic] = scores.get(hit.topic, 0) + 1
-            elif hit.excludes:
-                excluded.add(hit.topic)
-        least = self.taxonomy.min_score
-        chosen = sorted((t for t, score in scores.items() if score >= least and t not in excluded), key=lambda t: (-scores[t], t))
-        if not chosen:
+    def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, dict[int, list[str]]]:
+        """Each place's phrases found: phrase id -> the words as written, once per occurrence."""
+        places: dict[str, dict[int, list[str]]] = {}
+        for place, text in (("title", title), ("abstract", abstract), ("keywords", "\n".join(keywords))):
+            hits: dict[int, list[str]] = {}
+            if text:
+                for pid, words in self.index.scan(text):
+                    hits.setdefault(pid, []).append(words)
+            places[place] = hits
+        return places
+
+    def score_all(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> tuple[list[Scored], list[Scored]]:
+        """Every topic's and every paper type's score on a paper, in taxonomy order."""
+        places = self.found(title, abstract, keywords)
+        anywhere = set(places["title"]) | set(places["abstract"]) | set(places["keywords"])
+        return [self._score(slug, rules, places, anywhere) for slug, rules in self.groups[0]], [
+            self._score(slug, rules, places, anywhere) for slug, rules in self.groups[1]
+        ]
+
+    def _score(self, slug: str, rules: Rules, places: dict[str, dict[int, list[str]]], anywhere: set[int]) -> Scored:
+        taxonomy, pid = self.taxonomy, self.pid
+        score, strong = 0, False
+        excluded: list[str] = []
+        unmet: list[str] = []
+        evidence: dict[str, dict[str, None]] = {place: {} for place in PLACES}
+        for phrase in rules.phrases:
+            key = pid[phrase.text]
+            if key not in anywhere:
+                continue
+            if (phrase.with_any and not any(pid[text] in anywhere for text in phrase.with_any)) or any(pid[text] in anywhere for text in phrase.without):
+                unmet.append(phrase.text)
+                continue
+            if phrase.kind == "exclude":
+                excluded.append(phrase.text)
+                continue
+            title, abstract, keywords = (places[place].get(key) for place in PLACES)
+            gained = 0
+            if title:
+                gained += 1 if phrase.kind == "support" else taxonomy.title_weight
+            if abstract and phrase.kind != "title_only":
+                gained += 1 if phrase.kind == "support" else min(len(abstract), ABSTRACT_CAP)
+            if keywords:
+                gained += taxonomy.keyword_weight
+            if not gained:
+                continue
+            score += gained
+            strong = strong or (phrase.kind != "support" and bool(title or (abstract and phrase.kind == "include")))
+            for place, words in zip(PLACES, (title, abstract if phrase.kind != "title_only" else None, keywords), strict=True):
+                for word in words or ():
+                    if all(word.lower() != seen.lower() for seen in evidence[place]):
+                        evidence[place][word] = None
+        threshold = rules.min_score if rules.min_score is not None else taxonomy.min_score
+        shown = tuple((place, tuple(words)) for place, words in evidence.items() if words)
+        return Scored(slug, score, strong, tuple(excluded), shown, tuple(unmet), threshold)
+
+    def classify(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> Classification:
+        """The topics of a paper, best score first (ties in taxonomy order), at most max_topics; Other when none applies. And its paper type."""
+        topic_scores, type_scores = self.score_all(title, abstract, keywords)
+        return self.choose(topic_scores), self.choose_type(type_scores)
+
+    def choose(self, scores: Sequence[Scored]) -> tuple[TopicMatch, ...]:
+        ranked = sorted((s for s in scores if s.applies), key=lambda s: -s.score)  # stable: ties stay in taxonomy order
+        if not ranked:
             return _IN_OTHER
-        why: dict[int, dict[str, None]] = {t: {} for t in chosen}
-        for hit in dict.fromkeys(in_title):  # each phrase once, at its first occurrence
-            if hit.in_title and hit.topic in why:
-                why[hit.topic][hit.text] = None
-        for hit in dict.fromkeys(in_abstract):
-            if hit.in_abstract and hit.topic in why:
-                why[hit.topic][hit.text] = None
-        return tuple(TopicMatch(self.taxonomy.topics[t].slug, tuple(why[t])) for t in chosen)
+        floor = ranked[0].score * self.taxonomy.relative_min
+        kept = [s for s in ranked if s.score * 100 >= floor][: self.taxonomy.max_topics]
+        return tuple(TopicMatch(s.slug, _phrases(s.evidence), s.score, s.evidence) for s in kept)
+
+    def choose_type(self, scores: Sequence[Scored]) -> str | None:
+        ranked = sorted((s for s in scores if s.applies), key=lambda s: -s.score)
+        return ranked[0].slug if ranked else None
+
+
+def _phrases(evidence: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """The words found, each once whatever its case, title first: the plain "why"."""
+    seen: dict[str, str] = {}
+    for _, words in evidence:
+        for word in words:
+            seen.setdefault(word.lower(), word)
+    return tuple(seen.values())
 
 
 _IN_OTHER = (TopicMatch(OTHER.slug, ()),)
@@ -281,15 +352,20 @@ def classifier_for(taxonomy: Taxonomy, memo: Memo) -> Classifier:
     return memo.table("topics-classifier").get(taxonomy, Classifier)  # type: ignore[no-any-return]
 
 
-Classified = dict[tuple[str, str], tuple[TopicMatch, ...]]
+Text = tuple[str, str, tuple[str, ...]]  # a paper's title, abstract and ai_keywords: all its topics depend on
+Classified = dict[Text, Classification]
+
+
+def paper_text(paper: Paper) -> Text:
+    return (paper.title, paper.abstract, paper.ai_keywords)
 
 
 def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | None = None, worked_out: Classified | None = None) -> tuple[Paper, ...]:
-    """The same papers with their topics set; ids, titles and everything else untouched.
+    """The same papers with their topics and paper type set; ids, titles and everything else untouched.
 
     With a memo kept across builds, the compiled taxonomy (and the words it has learned) is
-    reused while the taxonomy is unchanged, and a paper whose title and abstract are unchanged
-    is not classified again. `worked_out`: topics already found for some texts (the build classifies texts on other cores).
+    reused while the taxonomy is unchanged, and a paper whose text is unchanged is not
+    classified again. `worked_out`: classifications already made for some texts (the build classifies texts on other cores).
     """
     memo = memo if memo is not None else Memo()
     classifier = classifier_for(taxonomy, memo)
@@ -299,18 +375,19 @@ def classify_papers(papers: Sequence[Paper], taxonomy: Taxonomy, memo: Memo | No
 
     worked_out = worked_out or {}
 
-    def classify(text: tuple[str, str]) -> tuple[TopicMatch, ...]:
+    def classify(text: Text) -> Classification:
         found = worked_out.get(text)
         return found if found is not None else classifier.classify(*text)
 
     def classify_paper(paper: Paper) -> Paper:
-        return dataclasses.replace(paper, topics=classified.get((paper.title, paper.abstract), classify))
+        matches, kind = classified.get(paper_text(paper), classify)
+        return dataclasses.replace(paper, topics=matches, paper_type=kind)
 
     def classified_paper(paper: Paper) -> Paper:
         # The same paper gives the same classified object across builds, so later stages compare by identity;
         # its text's topics are carried too, for when the paper changes but its text does not.
         found = with_topics.get(paper, classify_paper)
-        classified.keep((paper.title, paper.abstract), found.topics)
+        classified.keep(paper_text(paper), (found.topics, found.paper_type))
         return found
 
     return tuple(classified_paper(paper) for paper in papers)
@@ -322,6 +399,15 @@ def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[st
     for paper in papers:
         for match in paper.topics:
             grouped.setdefault(match.slug, []).append(paper)
+    return {slug: tuple(found) for slug, found in grouped.items()}
+
+
+def papers_by_type(papers: Sequence[Paper], kinds: Iterable[Topic]) -> dict[str, tuple[Paper, ...]]:
+    """Each paper type's papers, in the order given: what a paper-type page lists."""
+    grouped: dict[str, list[Paper]] = {kind.slug: [] for kind in kinds}
+    for paper in papers:
+        if paper.paper_type is not None:
+            grouped.setdefault(paper.paper_type, []).append(paper)
     return {slug: tuple(found) for slug, found in grouped.items()}
 
 
@@ -412,25 +498,44 @@ class _Reader:
         self.fail(node, f"{what} must be a non-empty text")
         return None
 
-    def phrases(self, node: yaml.Node, what: str) -> tuple[str, ...]:
-        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    def phrase_text(self, node: yaml.Node, what: str) -> str | None:
+        phrase = self.text(node, f"each phrase in {what}")
+        if phrase is not None and not phrase_keys(phrase):
+            self.fail(node, f"phrase {phrase!r} in {what} has no letters or digits to match")
+            return None
+        return phrase
+
+    def phrases(self, node: yaml.Node, what: str, kind: str) -> tuple[Phrase, ...]:
+        """A list of phrases; an item is a text, or a mapping {phrase: ASR, with: [speech, audio], without: [attack success rate]}."""
         if isinstance(node, yaml.ScalarNode) and node.tag == YAML_NULL:
             return ()
-        found: list[str] = []
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        found: list[Phrase] = []
         for item in items:
-            phrase = self.text(item, f"each phrase in {what}")
-            if phrase is None:
-                continue
-            if not phrase_keys(phrase):
-                self.fail(item, f"phrase {phrase!r} in {what} has no letters or digits to match")
+            if isinstance(item, yaml.MappingNode):
+                fields = self.mapping(item, PHRASE_KEYS, f"a phrase in {what}")
+                if "phrase" not in fields:
+                    self.fail(item, f"a phrase in {what} has no 'phrase:'", "write e.g. {phrase: ASR, with: [speech, audio]}")
+                    continue
+                text = self.phrase_text(fields["phrase"][1], what)
+                context = {key: self.plain_phrases(fields[key][1], f"{what}'s {key}") if key in fields else () for key in ("with", "without")}
+                if text is not None:
+                    found.append(Phrase(text, kind, context["with"], context["without"]))
             else:
-                found.append(phrase)
+                text = self.phrase_text(item, what)
+                if text is not None:
+                    found.append(Phrase(text, kind))
         return tuple(found)
 
-    def whole_number(self, node: yaml.Node, what: str) -> int | None:
+    def plain_phrases(self, node: yaml.Node, what: str) -> tuple[str, ...]:
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        return tuple(text for item in items if (text := self.phrase_text(item, what)) is not None)
+
+    def whole_number(self, node: yaml.Node, what: str, least: int = 1) -> int | None:
         value = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
-        if not value.isdigit() or int(value) < 1:
-            self.fail(node, f"{what} must be a positive whole number, not {value or 'a collection'!r}")
+        if not value.isdigit() or int(value) < least:
+            kind = "a positive whole number" if least else "a whole number"
+            self.fail(node, f"{what} must be {kind}, not {value or 'a collection'!r}")
             return None
         return int(value)
 
@@ -453,14 +558,14 @@ class _Reader:
             return None
         return slug
 
-    def topic(self, node: yaml.Node, seen: dict[str, int]) -> Topic | None:
-        fields = self.mapping(node, TOPIC_KEYS, "a topic")
+    def topic(self, node: yaml.Node, seen: dict[str, int], what: str = "a topic") -> tuple[Topic, Rules] | None:
+        fields = self.mapping(node, TOPIC_KEYS, what)
         if not isinstance(node, yaml.MappingNode):
             return None
         name = self.text(fields["name"][1], "name") if "name" in fields else None
         if "name" not in fields:
-            self.fail(node, "topic has no name", "every topic needs 'name:', 'slug:' and 'include:'")
-        label = f"topic {name!r}" if name else "this topic"
+            self.fail(node, f"{what.removeprefix('a ')} has no name", "every topic needs 'name:', 'slug:' and 'include:'")
+        label = f"{what.removeprefix('a ')} {name!r}" if name else f"this {what.removeprefix('a ')}"
         slug = self.slug(fields, name)
         if slug is not None and slug in seen:
             self.fail(fields.get("slug", (node, node))[1], f"duplicate slug {slug!r}", f"the topic on line {seen[slug]} has it; slugs must be unique")
@@ -473,16 +578,17 @@ class _Reader:
             description = str(description_node.value).strip()
         elif description_node is not None:
             self.fail(description_node, "description must be a text")
-        include = self.phrases(fields["include"][1], f"{label}'s include") if "include" in fields else ()
-        title_only = self.phrases(fields["title_only"][1], f"{label}'s title_only") if "title_only" in fields else ()
-        exclude = self.phrases(fields["exclude"][1], f"{label}'s exclude") if "exclude" in fields else ()
-        if not include and not title_only:
+        phrases = {kind: self.phrases(fields[kind][1], f"{label}'s {kind}", kind) if kind in fields else () for kind in KINDS}
+        least = self.whole_number(fields["min_score"][1], f"{label}'s min_score") if "min_score" in fields else None
+        if not phrases["include"] and not phrases["title_only"]:
             where = fields["include"][1] if "include" in fields else node
             self.fail(where, f"{label} has no include phrases, so no paper can match it", "list phrases under 'include:'")
             return None
         if not name or not slug:
             return None
-        return Topic(slug=slug, name=name, description=description, include=include, exclude=exclude, title_only=title_only)
+        texts = {kind: tuple(phrase.text for phrase in phrases[kind]) for kind in KINDS}
+        topic = Topic(slug=slug, name=name, description=description, include=texts["include"], exclude=texts["exclude"], title_only=texts["title_only"])
+        return topic, Rules(tuple(phrase for kind in KINDS for phrase in phrases[kind]), least)
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -509,26 +615,35 @@ def parse_taxonomy(text: str, path: str) -> tuple[Taxonomy | None, list[Problem]
         return None, [error(path, 1, "the topics file is empty", f"add 'topics:' with a list of topics, or delete {TOPICS_NAME} to use the default taxonomy")]
     fields = reader.mapping(root, TOP_KEYS, TOPICS_NAME)
     settings: dict[str, int] = {}
-    for key in ("min_score", "title_weight"):
+    for key in SETTINGS:
         if key in fields:
-            number = reader.whole_number(fields[key][1], key)
+            number = reader.whole_number(fields[key][1], key, least=0 if key in ("relative_min", "keyword_weight") else 1)
             if number is not None:
                 settings[key] = number
-    topics: list[Topic] = []
-    if "topics" not in fields:
-        if isinstance(root, yaml.MappingNode):
-            reader.fail(root, "no 'topics:' list", "start the file with 'topics:' and list topics under it")
-    elif not isinstance(fields["topics"][1], yaml.SequenceNode) or not fields["topics"][1].value:
-        reader.fail(fields["topics"][1], "'topics' must be a non-empty list of topics", "each item starts with '- name: ...'")
-    else:
-        seen: dict[str, int] = {}
-        for node in fields["topics"][1].value:
-            topic = reader.topic(node, seen)
-            if topic is not None:
-                topics.append(topic)
+    found: dict[str, list[tuple[Topic, Rules]]] = {"topics": [], "paper_types": []}
+    seen: dict[str, int] = {}
+    if "topics" not in fields and isinstance(root, yaml.MappingNode):
+        reader.fail(root, "no 'topics:' list", "start the file with 'topics:' and list topics under it")
+    for key, what in (("topics", "a topic"), ("paper_types", "a paper type")):
+        if key not in fields:
+            continue
+        if not isinstance(fields[key][1], yaml.SequenceNode) or not fields[key][1].value:
+            reader.fail(fields[key][1], f"'{key}' must be a non-empty list", "each item starts with '- name: ...'")
+            continue
+        for node in fields[key][1].value:
+            made = reader.topic(node, seen, what)
+            if made is not None:
+                found[key].append(made)
     if reader.problems:
         return None, reader.problems
-    return Taxonomy(tuple(topics), **settings), []
+    topics, kinds = found["topics"], found["paper_types"]
+    return Taxonomy(
+        tuple(topic for topic, _ in topics),
+        rules=tuple(rules for _, rules in topics),
+        paper_types=tuple(kind for kind, _ in kinds),
+        type_rules=tuple(rules for _, rules in kinds),
+        **settings,
+    ), []
 
 
 def load_taxonomy(content_dir: Path, memo: Memo | None = None) -> tuple[Taxonomy | None, list[Problem]]:
@@ -543,3 +658,132 @@ def load_taxonomy(content_dir: Path, memo: Memo | None = None) -> tuple[Taxonomy
         return None, [error(shown, None, f"cannot read the topics file: {exc}", "save it as UTF-8")]
     taxonomy, problems = (memo or Memo()).table("taxonomy").get((text, shown), lambda key: parse_taxonomy(*key))
     return taxonomy, list(problems)
+
+
+# ---------------------------------------------------------------- evaluation against labelled papers
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A paper of an evaluation set and the topics (and paper type) people filed it under."""
+
+    key: str  # its arXiv id, or its line
+    title: str
+    abstract: str
+    topics: frozenset[str]
+    paper_type: str | None
+    keywords: tuple[str, ...] = ()
+
+
+def read_labels(path: Path) -> tuple[list[Labelled], list[Problem]]:
+    """A JSON-lines evaluation set: each line {"arxiv_id", "topics": [...], "type"}, with "title" and "abstract",
+    or, without them, the paper of that arxiv_id in papers.jsonl beside the file."""
+    shown = str(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [error(shown, None, f"cannot read the evaluation set: {exc}", "give a JSON-lines file of labelled papers")]
+    papers: dict[str, dict[str, Any]] = {}
+    beside = path.with_name("papers.jsonl")
+    problems: list[Problem] = []
+    found: list[Labelled] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(error(shown, number, f"not JSON: {exc.msg}", 'each line is {"arxiv_id": ..., "topics": [...], "type": null}'))
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("topics"), list):
+            problems.append(error(shown, number, "a line without a 'topics' list", 'each line is {"arxiv_id": ..., "topics": [...], "type": null}'))
+            continue
+        key = str(item.get("arxiv_id") or number)
+        if "title" not in item:
+            if not papers and beside.is_file():
+                papers = {str(p.get("arxiv_id")): p for p in map(json.loads, beside.read_text(encoding="utf-8").splitlines()) if isinstance(p, dict)}
+            if key not in papers:
+                problems.append(error(shown, number, f"no title for {key!r}", f"add 'title' and 'abstract', or list the paper in {beside.name} beside it"))
+                continue
+            item = {**papers[key], **item}
+        keywords = item.get("ai_keywords") or ()
+        found.append(
+            Labelled(key, str(item["title"]), str(item.get("abstract") or ""), frozenset(map(str, item["topics"])), item.get("type"), tuple(map(str, keywords)))
+        )
+    return found, problems
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    papers: int
+    true_positive: int
+    predicted: int
+    labelled: int
+    per_topic: tuple[tuple[str, int, int, int], ...]  # slug, true positives, predicted, labelled
+    confusions: tuple[tuple[tuple[str, str], int], ...]  # (given, labelled instead), count: most frequent first
+    type_counts: tuple[int, int, int]  # paper types: right, given, labelled
+    misses: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]  # key, title, given, labelled: papers with a wrong topic
+
+    @property
+    def precision(self) -> float:
+        return self.true_positive / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positive / self.labelled if self.labelled else 1.0
+
+
+def evaluate(classifier: Classifier, labelled: Sequence[Labelled], keywords: bool = True) -> Evaluation:
+    """Micro and per-topic precision and recall of the classifier's topics against the labels."""
+    counts = {topic.slug: [0, 0, 0] for topic in classifier.taxonomy.topics}
+    confusions: dict[tuple[str, str], int] = {}
+    tp = predicted = gold = 0
+    types = [0, 0, 0]
+    misses = []
+    for paper in labelled:
+        matches, kind = classifier.classify(paper.title, paper.abstract, paper.keywords if keywords else ())
+        given = {m.slug for m in matches} - {OTHER.slug}
+        for slug in given | paper.topics:
+            row = counts.setdefault(slug, [0, 0, 0])
+            row[0] += slug in given and slug in paper.topics
+            row[1] += slug in given
+            row[2] += slug in paper.topics
+        tp += len(given & paper.topics)
+        predicted += len(given)
+        gold += len(paper.topics)
+        for wrong in sorted(given - paper.topics):
+            for instead in sorted(paper.topics - given) or ["(nothing more)"]:
+                confusions[(wrong, instead)] = confusions.get((wrong, instead), 0) + 1
+        for missed in sorted(paper.topics - given):
+            if not given - paper.topics:
+                confusions[("(nothing)", missed)] = confusions.get(("(nothing)", missed), 0) + 1
+        types[0] += kind is not None and kind == paper.paper_type
+        types[1] += kind is not None
+        types[2] += paper.paper_type is not None
+        if given != paper.topics:
+            misses.append((paper.key, paper.title, tuple(m.slug for m in matches), tuple(sorted(paper.topics))))
+    ranked = tuple(sorted(confusions.items(), key=lambda item: (-item[1], item[0])))
+    per_topic = tuple((slug, *row) for slug, row in counts.items())
+    return Evaluation(len(labelled), tp, predicted, gold, per_topic, ranked, (types[0], types[1], types[2]), tuple(misses))
+
+
+def _ratio(part: int, whole: int) -> str:
+    return f"{part / whole:.2f}" if whole else "  - "
+
+
+def format_evaluation(report: Evaluation, confusions: int = 15) -> str:
+    lines = [f"{'topic':<28} {'precision':>9} {'recall':>6} {'given':>5} {'labelled':>8}"]
+    for slug, tp, given, gold in report.per_topic:
+        lines.append(f"{slug:<28} {_ratio(tp, given):>9} {_ratio(tp, gold):>6} {given:>5} {gold:>8}")
+    right, given, gold = report.type_counts
+    lines += [
+        "",
+        f"paper types: precision {_ratio(right, given)}, recall {_ratio(right, gold)} ({given} given, {gold} labelled)",
+        "",
+        "worst confusions (given -> labelled instead):",
+        *(f"  {count:>3}  {wrong} -> {instead}" for (wrong, instead), count in report.confusions[:confusions]),
+        "",
+        f"{report.papers} papers, {report.predicted} topics given, {report.labelled} labelled: "
+        f"micro precision {report.precision:.3f}, recall {report.recall:.3f}",
+    ]
+    return "\n".join(lines) + "\n"
