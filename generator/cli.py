@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from generator import __version__
 from generator.build import NothingWritten, build_failed, build_model, read_entries, write_site
-from generator.config import CONFIG_NAME, Config, line_of_key, load_config, validate_base_url, with_overrides
+from generator.config import CONFIG_NAME, DEFAULT_API_URL, Config, line_of_key, load_config, validate_base_url, with_overrides
 from generator.pipeline import ingest, topics
 from generator.problems import Problem, Severity, UserError, as_seen_from
 from generator.progress import build_progress
@@ -58,6 +59,9 @@ def make_parser() -> argparse.ArgumentParser:
         description="Classify every paper with topics.yaml and print papers per topic, the share in Other and the unclassified titles.",
     )
     add_build_flags(topics_command)
+    topics_command.add_argument("--evaluate", type=Path, metavar="FILE", help="score the rules against labelled papers (JSON lines; docs/topics.md)")
+    topics_command.add_argument("--explain", metavar="ID", help="print how one paper (its id or arXiv id) was scored")
+    topics_command.add_argument("--suggest", action="store_true", help="list frequent title phrases and ai_keywords no topic covers")
     topics_command.set_defaults(handler=command_topics)
     serve_command = commands.add_parser(
         "serve",
@@ -80,7 +84,49 @@ def make_parser() -> argparse.ArgumentParser:
     watch_command = commands.add_parser("watch", help="build, then rebuild on every change", description="Like serve, without the server.")
     add_build_flags(watch_command)
     watch_command.set_defaults(handler=command_watch)
+    add_fetch_commands(commands.add_parser)
     return parser
+
+
+def add_fetch_commands(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    """`digest fetch` and `digest new` (docs/fetch.md, docs/deploy.md)."""
+    fetch_command = add_parser(
+        "fetch",
+        help="download days of the daily papers API into content/dumps/",
+        description="Download days from the daily papers API into content/dumps/YYYY-MM-DD.json. By default: the days since "
+        "the newest dump and the 3 before it again (the last 7 days when there is no dump). A dump is never replaced by an "
+        "answer with fewer papers unless --force.",
+    )
+    fetch_command.add_argument("--config", type=Path, metavar="FILE", help="config file (default: ./digest.yaml if present)")
+    fetch_command.add_argument("--content", type=Path, metavar="DIR", help="content folder (default: content/)")
+    fetch_command.add_argument("--api-url", metavar="URL", help="the daily papers API (default: the config's fetch.api_url)")
+    days = fetch_command.add_mutually_exclusive_group()
+    days.add_argument("--days", type=day_count, metavar="N", help="the last N days, up to --until or today")
+    days.add_argument("--since", type=iso_date, metavar="DATE", help="the first day to fetch (YYYY-MM-DD)")
+    fetch_command.add_argument("--until", type=iso_date, metavar="DATE", help="the last day to fetch (YYYY-MM-DD; default: today, UTC)")
+    fetch_command.add_argument("--force", action="store_true", help="replace a dump even by an answer with fewer papers")
+    fetch_command.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    fetch_command.set_defaults(handler=command_fetch, out=None, base_url=None, allow_empty=False)
+    new_command = add_parser(
+        "new",
+        help="create a new digest folder: digest.yaml, content/dumps/ and the GitHub Pages workflow",
+        description="Create a digest project in DIR (made if missing). Nothing is written over an existing file.",
+    )
+    new_command.add_argument("dir", type=Path, metavar="DIR", help="the folder of the new digest")
+    new_command.set_defaults(handler=command_new)
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-08-17") from None
+
+
+def day_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3660:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (1-3660)")
+    return int(text)
 
 
 def port_number(text: str) -> int:
@@ -181,12 +227,38 @@ def command_check(args: argparse.Namespace) -> int:
 
 def command_topics(args: argparse.Namespace) -> int:
     config = resolve_config(args)
+    if args.evaluate is not None:
+        return command_topics_evaluate(args, config)
     model = build_model(config)  # the model is all a coverage report needs: nothing is rendered
     if build_failed(model.problems, model.fatal, model.entries, args.strict):
         report(model.problems, args.quiet, config.content_dir)
         return EXIT_FAILED
     report(as_skipped(model.problems), args.quiet, config.content_dir)
-    print(topics.format_coverage(topics.coverage(model.site.papers, model.site.topics)), end="")
+    if args.explain is None and not args.suggest:
+        print(topics.format_coverage(topics.coverage(model.site.papers, model.site.topics)), end="")
+        return EXIT_OK
+    taxonomy, _ = topics.load_taxonomy(config.content_dir)
+    assert taxonomy is not None  # the model was built with it
+    classifier = topics.Classifier(taxonomy)
+    if args.suggest:
+        print(topics.format_suggestions(topics.suggest(classifier, model.site.papers)), end="")
+    if args.explain is not None:
+        found = [p for p in model.site.papers if args.explain in (p.id, p.arxiv_id)]
+        if not found:
+            print(f"digest topics: no paper with the id or arXiv id {args.explain!r} (hint: ids are in papers.json)", file=sys.stderr)
+            return EXIT_FAILED
+        print(topics.format_explain(classifier, found[0]), end="")
+    return EXIT_OK
+
+
+def command_topics_evaluate(args: argparse.Namespace, config: Config) -> int:
+    """`digest topics --evaluate FILE`: the rules (the content folder's topics.yaml, else the default) against labelled papers."""
+    taxonomy, problems = topics.load_taxonomy(config.content_dir)
+    labelled, label_problems = topics.read_labels(args.evaluate)
+    report([*problems, *label_problems], args.quiet, config.content_dir)
+    if taxonomy is None or label_problems:
+        return EXIT_FAILED
+    print(topics.format_evaluation(topics.evaluate(topics.Classifier(taxonomy), labelled)), end="")
     return EXIT_OK
 
 
@@ -228,6 +300,55 @@ def command_watch(args: argparse.Namespace) -> int:
 
     session, config_file = preview_session(args)
     return watch.run_watch(session, config_file, args.quiet)
+
+
+def command_fetch(args: argparse.Namespace) -> int:
+    from generator import fetch
+
+    config = resolve_config(args)
+    settings = config.fetch
+    if args.api_url is not None:
+        if validate_base_url(args.api_url, "--api-url", None):
+            raise UserError(Problem("--api-url", None, f"{args.api_url!r} is not an absolute http(s) URL", f"e.g. {DEFAULT_API_URL}"), EXIT_USAGE)
+        settings = dataclasses.replace(settings, api_url=args.api_url)
+    if args.since and args.until and args.since > args.until:
+        raise UserError(Problem("--since", None, f"--since {args.since} is after --until {args.until}", "swap them"), EXIT_USAGE)
+    if not config.content_dir.is_dir():
+        hint = "digest new DIR creates a digest folder; or check --content and content_dir"
+        raise UserError(Problem(str(config.content_dir), None, "the content folder does not exist", hint), EXIT_FAILED)
+    dumps_dir = config.content_dir / ingest.DUMPS_FOLDER
+    today = dt.datetime.now(dt.UTC).date()
+    days = fetch.plan_days(today, fetch.newest_dump_date(dumps_dir), args.days, args.since, args.until)
+    client = fetch.DailyPapersClient(settings)
+    try:
+        with build_progress(args.quiet) as progress:
+            result = fetch.fetch_days(client, dumps_dir, project_root_of(args) / fetch.STATE_FILE, days, args.force, progress)
+    finally:
+        client.close()
+    report(fetch.problems_of(result), args.quiet, config.content_dir)
+    if not args.quiet:
+        for line in fetch.summary_lines(result):
+            print(line)
+    if result.failed:
+        names = ", ".join(day.date.isoformat() for day in result.failed)
+        print(f"digest: fetch failed for {names}; {'its dump was' if len(result.failed) == 1 else 'their dumps were'} left as they were", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def command_new(args: argparse.Namespace) -> int:
+    from generator import scaffold
+
+    existing = scaffold.existing_files(args.dir)
+    if existing:
+        hint = "digest new writes nothing over a file: pick a new folder, or move these files away"
+        report([Problem(str(path), None, "already exists", hint) for path in existing], quiet=False)
+        print("digest: nothing was written", file=sys.stderr)
+        return EXIT_FAILED
+    for path in scaffold.create(args.dir):
+        print(f"created {path}")
+    print(f"next: cd {args.dir} && digest fetch && digest build   (publishing with GitHub Pages: docs/deploy.md)")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

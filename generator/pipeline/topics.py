@@ -34,7 +34,7 @@ TOPICS_NAME = "topics.yaml"
 DEFAULT_TAXONOMY = Path(__file__).parent / "default_topics.yaml"
 OTHER = Topic(slug="other", name="Other", description="Papers that match no topic: the rules to tune next.")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-SETTINGS = ("min_score", "title_weight", "max_topics", "relative_min", "keyword_weight")
+SETTINGS = ("min_score", "title_weight", "max_topics", "relative_min", "keyword_weight", "abstract_min")
 TOP_KEYS = ("topics", "paper_types", *SETTINGS)
 TOPIC_KEYS = ("name", "slug", "description", "include", "title_only", "support", "exclude", "min_score")
 PHRASE_KEYS = ("phrase", "with", "without")
@@ -77,6 +77,7 @@ class Taxonomy:
     max_topics: int = 3
     relative_min: int = 0
     keyword_weight: int = 1
+    abstract_min: int = 0  # with nothing of the topic in the title, the score it needs (when above its min_score)
 
     @property
     def site_topics(self) -> tuple[Topic, ...]:
@@ -232,14 +233,16 @@ class Scored:
     slug: str
     score: int
     strong: bool  # an include or title_only phrase counted
+    in_title: bool  # a phrase of it is in the title
     excluded_by: tuple[str, ...]
     evidence: tuple[tuple[str, tuple[str, ...]], ...]  # (place, words found there as written)
     unmet: tuple[str, ...]  # phrases found whose with/without context kept them from counting
     threshold: int
+    abstract_min: int = 0
 
     @property
     def applies(self) -> bool:
-        return self.strong and not self.excluded_by and self.score >= self.threshold
+        return self.strong and not self.excluded_by and self.score >= self.threshold and (self.in_title or self.score >= self.abstract_min)
 
 
 Classification = tuple[tuple[TopicMatch, ...], str | None]  # a paper's topics, best first, and its paper type
@@ -284,7 +287,7 @@ class Classifier:
 
     def _score(self, slug: str, rules: Rules, places: dict[str, dict[int, list[str]]], anywhere: set[int]) -> Scored:
         taxonomy, pid = self.taxonomy, self.pid
-        score, strong = 0, False
+        score, strong, in_title = 0, False, False
         excluded: list[str] = []
         unmet: list[str] = []
         evidence: dict[str, dict[str, None]] = {place: {} for place in PLACES}
@@ -309,6 +312,7 @@ class Classifier:
             if not gained:
                 continue
             score += gained
+            in_title = in_title or bool(title)
             strong = strong or (phrase.kind != "support" and bool(title or (abstract and phrase.kind == "include")))
             for place, words in zip(PLACES, (title, abstract if phrase.kind != "title_only" else None, keywords), strict=True):
                 for word in words or ():
@@ -316,7 +320,7 @@ class Classifier:
                         evidence[place][word] = None
         threshold = rules.min_score if rules.min_score is not None else taxonomy.min_score
         shown = tuple((place, tuple(words)) for place, words in evidence.items() if words)
-        return Scored(slug, score, strong, tuple(excluded), shown, tuple(unmet), threshold)
+        return Scored(slug, score, strong, in_title, tuple(excluded), shown, tuple(unmet), threshold, taxonomy.abstract_min)
 
     def classify(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> Classification:
         """The topics of a paper, best score first (ties in taxonomy order), at most max_topics; Other when none applies. And its paper type."""
@@ -786,4 +790,82 @@ def format_evaluation(report: Evaluation, confusions: int = 15) -> str:
         f"{report.papers} papers, {report.predicted} topics given, {report.labelled} labelled: "
         f"micro precision {report.precision:.3f}, recall {report.recall:.3f}",
     ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- explain and suggest
+
+
+def format_explain(classifier: Classifier, paper: Paper) -> str:
+    """How one paper was scored: every topic and paper type with any evidence, what it scored and why it was kept or not."""
+    topic_scores, type_scores = classifier.score_all(*paper_text(paper))
+    chosen = {m.slug for m in classifier.choose(topic_scores)}
+    kind = classifier.choose_type(type_scores)
+    lines = [f"{paper.id}: {paper.title}", ""]
+    for heading, scores, picked in (("topics", topic_scores, chosen), ("paper types", type_scores, {kind})):
+        lines.append(f"{heading}:")
+        shown = sorted((s for s in scores if s.score or s.excluded_by or s.unmet), key=lambda s: -s.score)
+        for s in shown:
+            if s.slug in picked:
+                verdict = "given"
+            elif s.excluded_by:
+                verdict = "excluded by " + ", ".join(s.excluded_by)
+            elif not s.strong:
+                verdict = "not given: only supporting words"
+            elif s.score < s.threshold:
+                verdict = f"not given: below its min_score {s.threshold}"
+            elif not s.in_title and s.score < s.abstract_min:
+                verdict = f"not given: nothing in the title and below abstract_min {s.abstract_min}"
+            else:
+                verdict = "not given: weaker than the topics kept"
+            lines.append(f"  {s.slug:<28} {s.score:>3}  {verdict}")
+            lines.extend(f"      {place}: {', '.join(words)}" for place, words in s.evidence)
+            if s.unmet:
+                lines.append(f"      found but out of context: {', '.join(s.unmet)}")
+        if not shown:
+            lines.append("  (no phrase of any found)")
+        lines.append("")
+    return "\n".join(lines)
+
+
+STOPWORDS = frozenset(
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "has", "have", "in", "into", "is", "it", "its", "of",
+        "on", "or", "our", "over", "such", "than", "that", "the", "their", "these", "this", "to", "via", "we", "which", "while", "with",
+        "without", "both", "each", "more", "most", "new", "novel", "using", "based", "large", "model", "models", "language", "llm",
+        "llms", "paper", "approach", "method", "methods", "results", "show", "task", "tasks", "data", "performance", "propose",
+        "proposed", "achieve", "existing", "different", "however", "across",
+    }
+)
+
+
+def suggest(classifier: Classifier, papers: Sequence[Paper], limit: int = 40) -> list[tuple[str, int, str]]:
+    """Frequent phrases of titles and ai_keywords that no topic's phrase covers: (phrase, papers with it, where)."""
+    counts: dict[tuple[str, str], int] = {}
+    covered = {fold(word) for text in classifier.pid for word in WORD.findall(text)}
+    for paper in papers:
+        seen: set[tuple[str, str]] = set()
+        for keyword in paper.ai_keywords:
+            words = [word.lower() for word in WORD.findall(keyword)]
+            if words and not classifier.index.scan(keyword):
+                seen.add((" ".join(words), "keyword"))
+        raw = [word.lower() for word in WORD.findall(paper.title)]
+        words = [fold(word) for word in raw]
+        for size in (2, 3):
+            for start in range(len(words) - size + 1):
+                gram = words[start : start + size]
+                if gram[0] in STOPWORDS or gram[-1] in STOPWORDS or all(word in covered for word in gram):
+                    continue
+                seen.add((" ".join(raw[start : start + size]), "title"))
+        for key in seen:
+            counts[key] = counts.get(key, 0) + 1
+    ranked = sorted(((phrase, count, where) for (phrase, where), count in counts.items() if count > 1), key=lambda item: (-item[1], item[0], item[2]))
+    return ranked[:limit]
+
+
+def format_suggestions(found: Sequence[tuple[str, int, str]]) -> str:
+    if not found:
+        return "no phrase found in two papers or more that the topics do not cover\n"
+    lines = [f"{'papers':>6}  {'from':<8} phrase no topic covers"]
+    lines.extend(f"{count:>6}  {where:<8} {phrase}" for phrase, count, where in found)
     return "\n".join(lines) + "\n"
