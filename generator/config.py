@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from generator.pipeline.watches import Watch
 from generator.problems import Problem, did_you_mean, error
 
 CONFIG_NAME = "digest.yaml"
@@ -36,6 +37,19 @@ class DedupeSettings:
     distinct_abstract_threshold: float = 60.0  # below this, one title with two abstracts is two papers
 
 
+DEFAULT_API_URL = "https://huggingface.co/api/daily_papers"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """`digest fetch`: where the daily papers API is and how patiently it is asked (docs/fetch.md)."""
+
+    api_url: str = DEFAULT_API_URL
+    timeout: float = 30.0  # seconds to connect, and between bytes of an answer
+    retries: int = 4  # tries after the first, for timeouts, 429 and 5xx answers
+    max_wait: float = 60.0  # the longest wait between tries, Retry-After included
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     title: str = "Paper Digest"
@@ -47,8 +61,13 @@ class Config:
     output_dir: Path = Path("site")
     theme: str = "default"
     feed_limit: int = 50
+    feed_days: int | None = None  # the subscription feeds hold the last N days (older ones are in the monthly archives)
+    websub_hub: str | None = None  # a WebSub hub the feeds announce (docs/feeds.md); off by default
+    watch: tuple[Watch, ...] = ()  # `watch: {authors: [...], orgs: [...], keywords: [...]}`: a page and feeds each
     page_size: int = 50
+    thumbnails: bool = True  # cards show the paper's thumbnail (an image from the feed's host) when it has one
     dedupe: DedupeSettings = DedupeSettings()
+    fetch: FetchSettings = FetchSettings()
     allow_empty: bool = False  # --allow-empty: a content folder without dumps builds an empty site instead of failing
 
     @property
@@ -65,6 +84,7 @@ def base_path_of(base_url: str) -> str:
 
 KNOWN_KEYS = {f.name for f in dataclasses.fields(Config)} - {"allow_empty"}  # a flag, not a setting
 DEDUPE_KEYS = {f.name for f in dataclasses.fields(DedupeSettings)}
+FETCH_KEYS = [f.name for f in dataclasses.fields(FetchSettings)]
 
 
 def _line_of_keys(text: str) -> dict[str, int]:
@@ -127,7 +147,12 @@ def parse_config(text: str, path: str, base_dir: Path) -> tuple[Config, list[Pro
         if key not in KNOWN_KEYS:
             problems.append(error(path, line, f"unknown key {key!r}", did_you_mean(key, sorted(KNOWN_KEYS))))
             continue
-        checked, problem = _check_value(key, value, path, line, base_dir)
+        if key == "fetch":
+            checked, problem = check_fetch(value, path, line, text)
+        elif key == "watch":
+            checked, problem = check_watch(value, path, line, text)
+        else:
+            checked, problem = _check_value(key, value, path, line, base_dir)
         if problem:
             problems.append(problem)
         else:
@@ -151,9 +176,17 @@ def _check_value(key: str, value: Any, path: str, line: int | None, base_dir: Pa
         if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
             return None, error(path, line, f"year must be a four-digit year, not {value!r}", "e.g. 'year: 2025'")
         return value, None
-    if key in ("feed_limit", "page_size"):
+    if key == "websub_hub":
+        if not isinstance(value, str) or validate_base_url(value, path, line):
+            return None, error(path, line, f"websub_hub {value!r} is not an absolute http(s) URL", "e.g. 'websub_hub: https://pubsubhubbub.appspot.com/'")
+        return value, None
+    if key in ("feed_limit", "page_size", "feed_days"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return None, error(path, line, f"{key} must be a positive whole number, not {value!r}")
+        return value, None
+    if key == "thumbnails":
+        if not isinstance(value, bool):
+            return None, error(path, line, f"thumbnails must be true or false, not {value!r}", "e.g. 'thumbnails: false' to show no images from the feed's host")
         return value, None
     if key in ("content_dir", "output_dir"):
         if not isinstance(value, str) or not value.strip():
@@ -171,6 +204,74 @@ def _check_value(key: str, value: Any, path: str, line: int | None, base_dir: Pa
             settings[sub] = float(number)
         return DedupeSettings(**settings), None
     return value, None
+
+
+def check_fetch(value: Any, path: str, line: int | None, text: str) -> tuple[FetchSettings | None, Problem | None]:
+    """The `fetch:` mapping; each problem points at the line of its own key."""
+    if not isinstance(value, dict):
+        return None, error(path, line, "fetch must be a mapping", "e.g. 'fetch: {api_url: https://huggingface.co/api/daily_papers}'")
+    settings: dict[str, Any] = {}
+    for sub, setting in value.items():
+        where = sub_key_line(text, "fetch", str(sub)) or line
+        if sub not in FETCH_KEYS:
+            return None, error(path, where, f"unknown fetch key {sub!r}", did_you_mean(str(sub), FETCH_KEYS))
+        if sub == "api_url":
+            if not isinstance(setting, str) or validate_base_url(setting, path, where):
+                return None, error(path, where, f"fetch.api_url {setting!r} is not an absolute http(s) URL", f"e.g. {DEFAULT_API_URL}")
+            settings[sub] = setting
+        elif sub == "retries":
+            if isinstance(setting, bool) or not isinstance(setting, int) or not 0 <= setting <= 20:
+                return None, error(path, where, f"fetch.retries must be a whole number from 0 to 20, not {setting!r}")
+            settings[sub] = setting
+        else:
+            low = 0 if sub == "max_wait" else 0.001
+            if isinstance(setting, bool) or not isinstance(setting, (int, float)) or not low <= setting <= 3600:
+                return None, error(path, where, f"fetch.{sub} must be a number of seconds ({'0' if low == 0 else 'over 0'} to 3600), not {setting!r}")
+            settings[sub] = float(setting)
+    return FetchSettings(**settings), None
+
+
+WATCH_KINDS = {"authors": "author", "orgs": "org", "keywords": "keyword"}
+
+
+def check_watch(value: Any, path: str, line: int | None, text: str) -> tuple[tuple[Watch, ...] | None, Problem | None]:
+    """The `watch:` mapping of lists; each problem points at the line of its own key."""
+    example = "e.g. 'watch: {authors: [Yann LeCun], orgs: [deepseek-ai], keywords: [world model]}'"
+    if not isinstance(value, dict):
+        return None, error(path, line, "watch must be a mapping of authors, orgs and keywords to lists", example)
+    watches: dict[str, Watch] = {}
+    for sub, names in value.items():
+        where = sub_key_line(text, "watch", str(sub)) or line
+        if sub not in WATCH_KINDS:
+            return None, error(path, where, f"unknown watch key {sub!r}", did_you_mean(str(sub), list(WATCH_KINDS)))
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list):
+            return None, error(path, where, f"watch.{sub} must be a list of names", example)
+        for name in names:
+            if not isinstance(name, (str, int, float)) or isinstance(name, bool) or not str(name).strip():
+                return None, error(path, where, f"watch.{sub} holds {name!r}, not a name", "write each as text, e.g. '- Yann LeCun'")
+            watch = Watch(WATCH_KINDS[sub], " ".join(str(name).split()))
+            if watch.slug in watches:
+                return None, error(path, where, f"watch.{sub} lists {name!r} twice (as {watches[watch.slug].value!r})", "keep one of them")
+            watches[watch.slug] = watch
+    return tuple(watches.values()), None
+
+
+def sub_key_line(text: str, key: str, sub: str) -> int | None:
+    """The 1-based line of `sub` inside the mapping of top-level `key`, when it can be found."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key and isinstance(value_node, yaml.MappingNode):
+            for sub_node, _ in value_node.value:
+                if isinstance(sub_node, yaml.ScalarNode) and sub_node.value == sub:
+                    return sub_node.start_mark.line + 1
+    return None
 
 
 def theme_roots(project_root: Path) -> tuple[Path, ...]:
