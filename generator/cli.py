@@ -327,7 +327,8 @@ def command_fetch(args: argparse.Namespace) -> int:
         client.close()
     report(fetch.problems_of(result), args.quiet, config.content_dir)
     if not args.quiet:
-        for line in fetch.summary_lines(result):
+        shown = as_seen_from(Problem(ingest.DUMPS_FOLDER, None, ""), Path.cwd(), config.content_dir).path
+        for line in fetch.summary_lines(result, shown):
             print(line)
     if result.failed:
         names = ", ".join(day.date.isoformat() for day in result.failed)
