@@ -161,7 +161,8 @@ def phrase_keys(phrase: str) -> tuple[tuple[Key, ...], ...]:
 
 
 Start = tuple[tuple[Key, ...], int]  # a phrase's keys and its id
-Learned = tuple[str, str, tuple[str, ...], tuple[Start, ...]]  # a word's case-free key, case key, prefixes it matches, phrases it starts
+Learned = tuple[str, str, tuple[str, ...], tuple[Start, ...], dict[Key, list[Start]] | None]
+# A word's case-free key, case key, the prefixes it matches, the one-word phrases it is, and the longer phrases it starts by their second key.
 
 
 class PhraseIndex:
@@ -184,7 +185,11 @@ class PhraseIndex:
         starts = [*self.by_first.get((False, folded), ()), *self.by_first.get((True, case), ())]
         for prefix in matched:
             starts.extend(self.by_first.get((False, prefix), ()))
-        learned = self.words[word] = (folded, case, matched, tuple(starts))
+        longer: dict[Key, list[Start]] = {}
+        for start in starts:
+            if len(start[0]) > 1:
+                longer.setdefault(start[0][1], []).append(start)
+        learned = self.words[word] = (folded, case, matched, tuple(start for start in starts if len(start[0]) == 1), longer or None)
         return learned
 
     def scan(self, text: str) -> list[tuple[int, str]]:
@@ -203,14 +208,20 @@ class PhraseIndex:
         found: list[tuple[int, str]] = []
         size = len(words)
         for at in range(size):
-            starts = words[at][3]
-            if not starts or glued[at]:
+            word = words[at]
+            singles, longer = word[3], word[4]
+            if (not singles and longer is None) or glued[at]:
                 continue
+            starts: list[Start] = list(singles)
+            if longer is not None and at + 1 < size:
+                after = words[at + 1]
+                for key in ((False, after[0]), (True, after[1]), *((False, prefix) for prefix in after[2])):
+                    starts.extend(longer.get(key, ()))
             for keys, pid in starts:
                 end = at + len(keys)
                 if end > size or (end < size and glued[end] and words[end][0] not in SUFFIXES):
                     continue
-                if len(keys) > 1 and not all(_matches(key, words[at + offset]) for offset, key in enumerate(keys[1:], 1)):
+                if len(keys) > 2 and not all(_matches(key, words[at + offset]) for offset, key in enumerate(keys[2:], 2)):
                     continue
                 found.append((pid, "".join(("-" if glued[n] else " ") + raw[n] if n > at else raw[n] for n in range(at, end))))
         return found
@@ -265,6 +276,12 @@ class Classifier:
                         texts.setdefault(text, len(texts))
         self.pid = texts
         self.index = PhraseIndex(list(texts))
+        # Which topics each phrase can move, so a paper's scoring looks only at the topics it mentions.
+        self.moved: dict[int, set[tuple[int, int]]] = {}
+        for g, group in enumerate(self.groups):
+            for t, (_, rules) in enumerate(group):
+                for phrase in rules.phrases:
+                    self.moved.setdefault(texts[phrase.text], set()).add((g, t))
 
     def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, dict[int, list[str]]]:
         """Each place's phrases found: phrase id -> the words as written, once per occurrence."""
@@ -281,9 +298,15 @@ class Classifier:
         """Every topic's and every paper type's score on a paper, in taxonomy order."""
         places = self.found(title, abstract, keywords)
         anywhere = set(places["title"]) | set(places["abstract"]) | set(places["keywords"])
-        return [self._score(slug, rules, places, anywhere) for slug, rules in self.groups[0]], [
-            self._score(slug, rules, places, anywhere) for slug, rules in self.groups[1]
-        ]
+        touched = {pair for pid in anywhere for pair in self.moved.get(pid, ())}
+        threshold = self.taxonomy.min_score
+        return [
+            [
+                self._score(slug, rules, places, anywhere) if (g, t) in touched else Scored(slug, 0, False, False, (), (), (), threshold)
+                for t, (slug, rules) in enumerate(group)
+            ]
+            for g, group in enumerate(self.groups)
+        ]  # type: ignore[return-value]
 
     def _score(self, slug: str, rules: Rules, places: dict[str, dict[int, list[str]]], anywhere: set[int]) -> Scored:
         taxonomy, pid = self.taxonomy, self.pid
