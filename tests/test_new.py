@@ -134,7 +134,7 @@ def test_the_workflow_runs_daily_and_on_demand_fetches_commits_builds_and_deploy
     runs = [step.get("run", "") for step in build["steps"]]
     order = [next(n for n, run in enumerate(runs) if needle in run) for needle in ("pip install", "digest fetch", "git push", "digest build")]
     assert order == sorted(order)
-    assert build["permissions"] == {"contents": "write"}  # to commit the new dumps
+    assert build["permissions"] == {"contents": "write", "pages": "read"}  # to push the new dumps; to read the Pages URL
     assert workflow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
     assert workflow["permissions"] == {"contents": "read"}
     assert workflow["concurrency"]["group"] and workflow["concurrency"]["cancel-in-progress"] is False
