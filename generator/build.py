@@ -90,13 +90,11 @@ class ModelResult:
     fatal: bool  # an input the whole site depends on (topics.yaml, a content page in every menu) is broken
 
 
-def read_entries(
-    config: Config, cache: ingest.ParseCache | None = None, meanwhile: Callable[[], object] | None = None
-) -> tuple[int, list[Entry], list[Problem]]:
+def read_entries(config: Config, memo: Memo | None = None, meanwhile: Callable[[], object] | None = None) -> tuple[int, list[Entry], list[Problem]]:
     """(dumps found, entries of every dump without errors, problems): a dump with an error adds none of its entries."""
     dumps, problems = ingest.discover(config.content_dir, config.allow_empty)
     entries: list[Entry] = []
-    for result in parallel.read_dumps(dumps, config.year, cache, meanwhile):
+    for result in parallel.read_dumps(dumps, config.year, memo, meanwhile):
         problems.extend(result.problems)
         if not any(p.severity is Severity.ERROR for p in result.problems):
             entries.extend(result.entries)
@@ -105,7 +103,6 @@ def read_entries(
 
 def build_model(
     config: Config,
-    cache: ingest.ParseCache | None = None,
     progress: Progress = no_progress,
     memo: Memo | None = None,
     timer: Timer | None = None,
@@ -118,7 +115,7 @@ def build_model(
     memo = memo if memo is not None else Memo()
     timer = timer or Timer()
     progress("read")
-    dumps, entries, found_problems = read_entries(config, cache, meanwhile)
+    dumps, entries, found_problems = read_entries(config, memo, meanwhile)
     problems = list(found_problems)
     timer.lap("read")
     progress("dedupe")
@@ -151,21 +148,20 @@ def build_model(
 def build_site(
     config: Config,
     project_root: Path,
-    cache: ingest.ParseCache | None = None,
     progress: Progress = no_progress,
     make_renderer: Callable[[list[Path], SiteInfo], Renderer] | None = None,
     memo: Memo | None = None,
 ) -> BuildResult:
     """Run the whole pipeline over the content folder and return every output file as bytes.
 
-    `cache`, `make_renderer` and `memo` let a live-preview session (incremental.py) reuse
+    `make_renderer` and a carried `memo` let a live-preview session (incremental.py) reuse
     parsed dumps, rendered pages and per-paper results between builds; the pipeline
     itself is the same either way.
     """
     with cycle_collector_paused():
         memo = memo if memo is not None else Memo()
         timer = Timer()
-        model = build_model(config, cache, progress, memo, timer, meanwhile=prepare_rendering)
+        model = build_model(config, progress, memo, timer, meanwhile=prepare_rendering)
         memory = MemorySink()
         result = render_site(model, config, project_root, memory, progress, make_renderer, memo, timer)
         return dataclasses.replace(result, files=dict(sorted(memory.files.items())))

@@ -16,7 +16,8 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from generator import forks
-from generator.pipeline.ingest import DumpFile, ParseCache, read_each
+from generator.memo import Memo
+from generator.pipeline.ingest import DumpFile, read_each
 from generator.pipeline.readers import ParseResult
 
 if TYPE_CHECKING:  # the dedupe and the renderers are imported while the dumps are read (build.prepare_rendering)
@@ -35,16 +36,16 @@ PARALLEL_READ_BYTES = 4_000_000
 
 
 def read_dumps(
-    dumps: list[DumpFile], default_year: int | None, cache: ParseCache | None = None, meanwhile: Callable[[], object] | None = None
+    dumps: list[DumpFile], default_year: int | None, memo: Memo | None = None, meanwhile: Callable[[], object] | None = None
 ) -> list[ParseResult]:
     """Each dump parsed, in order. A one-off build of many megabytes reads on every core: runs of
     dumps are tasks on one queue that forked readers take from at once, and this process once
     `meanwhile` (if given) is done. A build reading in one process does not run `meanwhile`.
 
-    A cache kept between builds (the live preview's) reads here: it must remember every dump it parsed.
+    A memo carried between builds (the live preview's) reads here, so it keeps every dump's parse for the next.
     """
-    if cache is not None:
-        return read_each(dumps, default_year, cache)
+    if memo is not None and memo.carried:
+        return read_each(dumps, default_year, memo.table("parse", default_year))
     total = sum(_size_of(dump) for dump in dumps)
     readers = min(forks.usable_cores(), max(1, total // PARALLEL_READ_BYTES)) if forks.can_fork() else 1
     if readers <= 1:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import forks, parallel
+from generator.memo import Memo
 from generator.pipeline import ingest
 
 
@@ -41,7 +42,7 @@ def test_a_child_that_dies_without_a_word_is_an_error_not_a_hang() -> None:
 def test_reading_the_corpus_on_two_cores_gives_what_one_reader_gives(corpus_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dumps, _ = ingest.discover(corpus_project / "content")
     assert len(dumps) == 157
-    serial = parallel.read_dumps(dumps, None, ingest.ParseCache())  # a cache: always read here
+    serial = parallel.read_dumps(dumps, None, Memo(carried=True))  # a preview's memo: always read here
     forked: list[int] = []
     real_run_jobs = forks.run_jobs
     monkeypatch.setattr(forks, "usable_cores", lambda: 2)

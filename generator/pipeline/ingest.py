@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from generator.memo import MemoTable
 from generator.pipeline.readers import ParseResult, readers_by_extension
 from generator.problems import Problem, error, warning
 
@@ -76,71 +76,23 @@ def discover(content_dir: Path, allow_empty: bool = False) -> tuple[list[DumpFil
     return found, problems
 
 
-# A file's stat that changed less than this long before it was read may change again without its stat
-# changing (coarse file system clocks), so such a file is always read again (git's "racy" rule).
-RACY_SECONDS = 2.0
-
-StatSignature = tuple[int, int, int, int, int]  # device, inode, size, mtime_ns, ctime_ns
+def parse(data: bytes, source: str, default_year: int | None) -> ParseResult:
+    return readers_by_extension()[Path(source).suffix.lower()](data, source, default_year)
 
 
-def stat_signature(stat: os.stat_result) -> StatSignature:
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
-
-
-class ParseCache:
-    """Parsed dumps by content hash, so an unchanged file is never parsed twice.
-
-    A file whose stat (inode, size, modification and change times) is as it was when it
-    was last read is not even read again: its last content hash stands.
-    """
-
-    def __init__(self) -> None:
-        self._results: dict[tuple[str, str, int | None], ParseResult] = {}
-        self._used: set[tuple[str, str, int | None]] = set()
-        self._read: dict[tuple[Path, str, int | None], tuple[StatSignature, tuple[str, str, int | None]]] = {}
-
-    def _parse(self, data: bytes, source: str, default_year: int | None) -> tuple[tuple[str, str, int | None], ParseResult]:
-        key = (hashlib.sha256(data).hexdigest(), source, default_year)
-        self._used.add(key)
-        result = self._results.get(key)
-        if result is None:
-            reader = readers_by_extension()[Path(source).suffix.lower()]
-            result = reader(data, source, default_year)
-            self._results[key] = result
-        return key, result
-
-    def read(self, dump: DumpFile, default_year: int | None) -> ParseResult:
-        """The dump parsed; OSError when it cannot be read."""
-        place = (dump.path, dump.source, default_year)
-        signature = stat_signature(os.stat(dump.path))
-        known = self._read.get(place)
-        if known is not None and known[0] == signature and known[1] in self._results:
-            self._used.add(known[1])
-            return self._results[known[1]]
-        data = dump.path.read_bytes()
-        key, result = self._parse(data, dump.source, default_year)
-        settled = time.time() - signature[4] / 1e9 >= RACY_SECONDS
-        if settled and stat_signature(os.stat(dump.path)) == signature:
-            self._read[place] = (signature, key)
-        else:
-            self._read.pop(place, None)
-        return result
-
-    def retain_used(self) -> None:
-        """Keep only what was parsed since the last call (the dumps of the build just done), so memory follows the content."""
-        self._results = {key: result for key, result in self._results.items() if key in self._used}
-        self._read = {place: known for place, known in self._read.items() if known[1] in self._used}
-        self._used = set()
-
-
-def read_each(dumps: Sequence[DumpFile], default_year: int | None, cache: ParseCache | None = None) -> list[ParseResult]:
-    """Each dump parsed, in order; one that cannot be read is a warning. A cache kept between builds (the live
-    preview's) must see every dump it parsed."""
-    cache = cache if cache is not None else ParseCache()
+def read_each(dumps: Sequence[DumpFile], default_year: int | None, parsed: MemoTable[Any, ParseResult] | None = None) -> list[ParseResult]:
+    """Each dump parsed, in order; one that cannot be read is a warning. With `parsed` (the preview's carried
+    table), a dump whose bytes were parsed before under the same name is not parsed again."""
     results = []
     for dump in dumps:
         try:
-            results.append(cache.read(dump, default_year))
+            data = dump.path.read_bytes()
         except OSError as exc:
             results.append(ParseResult((), (warning(dump.source, None, f"cannot read: {exc.strerror}", "check permissions"),)))
+            continue
+        if parsed is None:
+            results.append(parse(data, dump.source, default_year))
+        else:
+            key = (hashlib.sha256(data).digest(), dump.source)
+            results.append(parsed.get(key, lambda _: parse(data, dump.source, default_year)))  # noqa: B023 - called at once
     return results

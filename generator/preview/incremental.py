@@ -2,9 +2,10 @@
 
 Every rebuild runs the same `build.build_site` a clean build runs, so its files
 are exactly a clean build's. What the session keeps is only what makes that
-cheap: parsed dumps by content hash (ingest.ParseCache), rendered pages by
-PageSpec plus a fingerprint of the templates and renderer globals (PageMemo),
-and the files last written, so only changed files touch the disk.
+cheap: one memo (memo.py) carried from build to build, whose tables hold parsed
+dumps by content hash, per-paper results, template fragments, and rendered pages
+by PageSpec plus a fingerprint of the templates and renderer globals; and the
+files last written, so only changed files touch the disk.
 
 A build that fails (an error in a dump, a template syntax error, a bad config)
 writes nothing: the last good site stays in place and the problems are returned.
@@ -29,8 +30,7 @@ import jinja2
 from generator import heap
 from generator.build import BuildResult, build_site
 from generator.config import Config
-from generator.memo import Memo
-from generator.pipeline import ingest
+from generator.memo import Memo, MemoTable
 from generator.problems import Problem, Severity, ThemeError, UserError, error
 from generator.site import output
 from generator.site.plan import PageSpec
@@ -50,40 +50,6 @@ class RebuildOutcome:
     @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
-
-
-class PageMemo:
-    """Rendered pages of the previous build, by output path; kept only if used again."""
-
-    def __init__(self) -> None:
-        self._previous: dict[str, tuple[PageSpec, str, bytes]] = {}
-        self._current: dict[str, tuple[PageSpec, str, bytes]] = {}
-        self.rendered = 0
-        self.reused = 0
-
-    def lookup(self, spec: PageSpec, fingerprint: str) -> bytes | None:
-        cached = self._previous.get(spec.path)
-        if cached is None or cached[1] != fingerprint or cached[0] != spec:
-            return None
-        self._current[spec.path] = cached
-        self.reused += 1
-        return cached[2]
-
-    def store(self, spec: PageSpec, fingerprint: str, data: bytes) -> None:
-        self._current[spec.path] = (spec, fingerprint, data)
-        self.rendered += 1
-
-    def start(self) -> None:
-        self._current = {}
-        self.rendered = self.reused = 0
-
-    def commit(self) -> None:
-        """The build succeeded: what it rendered or reused is the next build's baseline."""
-        self._previous, self._current = self._current, {}
-
-    def abandon(self) -> None:
-        """The build failed: keep the last good baseline (pages rendered since may be half-changed)."""
-        self._current = {}
 
 
 class OutputWriter:
@@ -137,29 +103,24 @@ def environment_fingerprint(theme: str, env: jinja2.Environment) -> str:
 
 
 class CachingRenderer(Renderer):
-    """A Renderer that returns last build's bytes for a page whose spec and templates are unchanged."""
+    """A Renderer whose fragments and pages are tables of the session's memo: a page whose spec and
+    templates are unchanged since the last good build is that build's bytes."""
 
-    def __init__(self, theme_folders: list[Path], site_info: SiteInfo, memo: PageMemo, theme: str) -> None:
+    def __init__(self, theme_folders: list[Path], site_info: SiteInfo, memo: Memo, theme: str) -> None:
         super().__init__(theme_folders, site_info)
-        self.fragments.limit = None  # keep every fragment of a build: the next one reuses nearly all
         self._memo = memo
         self.theme = theme  # theme_fingerprint of the templates this environment compiles
-        self._fingerprint: str | None = None
+        self._pages: MemoTable[PageSpec, bytes] | None = None
 
     def next_build(self) -> None:
-        self._fingerprint = None
-        self.fragments.next_build()
+        self.fragments = self._memo.table("fragment", self.theme)
+        self._pages = None
 
     def render(self, spec: PageSpec) -> bytes:
-        # Computed at the first render of a build, after build_site has set any globals it adds.
-        if self._fingerprint is None:
-            self._fingerprint = environment_fingerprint(self.theme, self.env)
-        cached = self._memo.lookup(spec, self._fingerprint)
-        if cached is not None:
-            return cached
-        data = super().render(spec)
-        self._memo.store(spec, self._fingerprint, data)
-        return data
+        # Keyed at the first render of a build, after build_site has set any globals it adds.
+        if self._pages is None:
+            self._pages = self._memo.table("page", environment_fingerprint(self.theme, self.env))
+        return self._pages.get(spec, super().render)
 
 
 def preview_template_problem(exc: jinja2.TemplateError | ThemeError, project_root: Path) -> Problem:
@@ -189,8 +150,6 @@ class RebuildSession:
         self._load_config = load_config
         self.project_root = project_root
         self.strict = strict
-        self.parse_cache = ingest.ParseCache()
-        self.page_memo = PageMemo()
         self.memo = Memo(carried=True)
         self.config: Config | None = None
         self.last_good_files: Mapping[str, bytes] | None = None  # the last good build's files; None until the first one
@@ -210,7 +169,7 @@ class RebuildSession:
         theme = theme_fingerprint(theme_folders, site_info)
         reusable = self._renderer_in_use
         if reusable is None or reusable.theme != theme:
-            reusable = CachingRenderer(theme_folders, site_info, self.page_memo, theme)
+            reusable = CachingRenderer(theme_folders, site_info, self.memo, theme)
         reusable.next_build()
         self._renderer_in_use = reusable
         return reusable
@@ -243,16 +202,13 @@ class RebuildSession:
         if self.config is not None and config.output_dir.resolve() != self.config.output_dir.resolve():
             note = error(str(config.output_dir), None, "output_dir changed while serving", "restart the command to use the new output folder")
             return RebuildOutcome(False, (note,), seconds=time.perf_counter() - started)
-        self.page_memo.start()
         result, problems = self._build(config)
         if result is None or is_broken(problems, self.strict):
-            self.page_memo.abandon()
             self.memo.abandon()
             return RebuildOutcome(False, problems, seconds=time.perf_counter() - started)
         written, removed = self._changes(config.output_dir, result.files)
-        self.page_memo.commit()
+        rendered, reused = self.memo.counts().get("page", (0, 0))
         self.memo.commit()
-        self.parse_cache.retain_used()
         self.config, self.last_good_files, self.last_result = config, result.files, result
         if write:
             self.write_output()
@@ -261,8 +217,8 @@ class RebuildSession:
             problems,
             tuple(written),
             tuple(removed),
-            rendered=self.page_memo.rendered,
-            reused=self.page_memo.reused,
+            rendered=rendered,
+            reused=reused,
             seconds=time.perf_counter() - started,
         )
 
@@ -301,7 +257,7 @@ class RebuildSession:
 
     def _build(self, config: Config) -> tuple[BuildResult | None, tuple[Problem, ...]]:
         try:
-            result = build_site(config, self.project_root, self.parse_cache, make_renderer=self._renderer, memo=self.memo)
+            result = build_site(config, self.project_root, make_renderer=self._renderer, memo=self.memo)
         except (jinja2.TemplateError, ThemeError) as exc:
             return None, (preview_template_problem(exc, self.project_root),)
         except Exception as exc:  # a bug must not take the preview down; report it and keep serving

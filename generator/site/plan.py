@@ -27,6 +27,11 @@ class PageSpec:
     template: str
     values: tuple[tuple[str, Any], ...]
 
+    def __hash__(self) -> int:
+        # By path alone: a table keyed by specs finds a page's last spec at once and compares the values
+        # (which need not be hashable) only then, by identity first as tuples do.
+        return hash(self.path)
+
     def context(self) -> dict[str, Any]:
         return dict(self.values)
 

@@ -25,9 +25,9 @@ import jinja2
 import markupsafe
 
 from generator.config import BUILT_IN_THEMES, theme_roots
+from generator.memo import Memo, MemoTable
 from generator.problems import Problem, ThemeError, error
 from generator.site import fragments, urls
-from generator.site.fragments import FragmentStore
 from generator.site.plan import PageSpec
 
 # What a template compiles to depends on Jinja's version and the environment and filters made here (Jinja
@@ -218,6 +218,7 @@ class Renderer:
     """A Jinja2 environment over a theme and the default theme it overrides."""
 
     def __init__(self, theme_folders: list[Path], site_info: SiteInfo) -> None:
+        """A one-off build's renderer: its fragments live as long as it does (see fragments.py)."""
         if not theme_folders:
             raise FileNotFoundError("no theme folder with templates/ found")
         self.theme_folders = theme_folders
@@ -236,7 +237,7 @@ class Renderer:
             # compiling them is a noticeable share of a small site's build.
             bytecode_cache=jinja2.FileSystemBytecodeCache(pattern=f"__paper_digest_{TEMPLATE_CODE_VERSION}_%s.cache"),
         )
-        self.fragments = FragmentStore()
+        self.fragments: MemoTable[Any, str] = Memo().table("fragment", limit=fragments.LIMIT)
         link = urls.Urls(site_info.base_url)
         # Titles and abstracts are shown as written: text, never Markdown (content pages are Markdown, rendered by pages.py).
         self.env.filters.update(paragraphs=lambda text: text_html(text or ""), isolate=isolated, bdi_join=bdi_join, md_escape=markdown_escape)
@@ -251,7 +252,7 @@ class Renderer:
         # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile
         # time otherwise, and compiled templates are shared between sites at other base URLs.
         self.env.filters.update({name: _unfoldable(helper) for name, helper in helpers.items()})
-        self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date, cached=fragments.cached_filter(self.env, self.fragments))
+        self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date, cached=fragments.cached_filter(self.env, lambda: self.fragments))
         self.env.globals.update(
             helpers,
             site=site_info,

@@ -9,6 +9,7 @@ import jinja2
 import markupsafe
 import pytest
 
+from generator.memo import Memo
 from generator.problems import ThemeError
 from generator.site.plan import PageSpec
 from generator.site.render import Renderer, SiteInfo, theme_dirs
@@ -39,7 +40,7 @@ def test_a_fragment_renders_once_per_macro_and_arguments(tmp_path: Path) -> None
     renderer = renderer_with(tmp_path, {"_macros.txt": macros, "list.txt": LIST + "|{{ 'other' | cached('a') }}"}, calls)
     assert render(renderer, "list.txt", items=("a", "b", "a")) == "[a][b][a]|<a>"
     assert calls == ["a", "b"]  # the second "a" was reused
-    assert (renderer.fragments.rendered, renderer.fragments.reused) == (3, 1)  # another macro with the same arguments keeps its own markup
+    assert (renderer.fragments.computed, renderer.fragments.reused) == (3, 1)  # another macro with the same arguments keeps its own markup
 
 
 def test_keyword_arguments_are_part_of_the_key(tmp_path: Path) -> None:
@@ -103,19 +104,24 @@ def test_an_error_in_a_page_is_placed_on_its_template_line(tmp_path: Path) -> No
     assert (Path(problem.path).name, problem.line) == ("page.html", 3) and "'missing' is undefined" in problem.message
 
 
-def test_next_build_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
+def test_a_carried_memo_keeps_only_the_fragments_the_last_good_build_used(tmp_path: Path) -> None:
     calls: list[str] = []
     renderer = renderer_with(tmp_path, {"_macros.txt": MACROS, "list.txt": LIST}, calls)
-    render(renderer, "list.txt", items=("a", "b"))
-    renderer.fragments.next_build()
-    calls.clear()
-    render(renderer, "list.txt", items=("b", "c"))
-    assert calls == ["c"]  # "b" came from the last build
-    renderer.fragments.next_build()
-    renderer.fragments.next_build()  # a build that rendered nothing: the fragments of "b" and "c" are gone
-    calls.clear()
-    render(renderer, "list.txt", items=("b",))
-    assert calls == ["b"]
+    memo = Memo(carried=True)
+
+    def build(*items: str, ok: bool = True) -> list[str]:
+        calls.clear()
+        renderer.fragments = memo.table("fragment")
+        render(renderer, "list.txt", items=items)
+        memo.commit() if ok else memo.abandon()
+        return list(calls)
+
+    assert build("a", "b") == ["a", "b"]
+    assert build("b", "c") == ["c"]  # "b" came from the last build
+    assert build("a", ok=False) == ["a"]  # a failed build: its fragments are not kept
+    assert build("c") == []  # the last good build's stand
+    build()  # a build that rendered nothing: the fragments of "b" and "c" are gone
+    assert build("b", "c") == ["b", "c"]
 
 
 def test_a_clean_builds_store_keeps_the_most_recently_used_fragments_only(tmp_path: Path) -> None:
