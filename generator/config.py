@@ -186,7 +186,7 @@ def _check_value(key: str, value: Any, path: str, line: int | None, base_dir: Pa
         return value, None
     if key == "thumbnails":
         if not isinstance(value, bool):
-            return None, error(path, line, f"thumbnails must be true or false, not {value!r}", "e.g. 'thumbnails: false' to show no images from the feed's host")
+            return None, error(path, line, f"thumbnails must be true or false, not {value!r}", "e.g. 'thumbnails: false'")
         return value, None
     if key in ("content_dir", "output_dir"):
         if not isinstance(value, str) or not value.strip():

@@ -127,7 +127,7 @@ def test_several_dumps_of_one_day_make_one_day_page(sample_project: Path) -> Non
     result = build_site(config, sample_project)
     [day] = [d for d in result.site.days if d.date.isoformat() == "2025-03-14"]
     assert day.sources == ("dumps/001_cb0039ef6a4fb844.txt", "dumps/extra/second-export.txt")
-    assert sum(1 for path in result.files if path.startswith("days/2025-03-14")) == 2  # the page and its .md
+    assert sum(1 for path in result.files if path.startswith("days/2025-03-14")) == 3  # the page, its .md and its .bib
     assert len(result.site.papers) == len(before.site.papers)  # the copy adds appearances, not papers
     assert result.stats.entries == before.stats.entries + 61
 

@@ -27,7 +27,7 @@ import markupsafe
 from generator.config import BUILT_IN_THEMES, theme_roots
 from generator.memo import Memo, MemoTable
 from generator.problems import Problem, ThemeError, error
-from generator.site import fragments, urls
+from generator.site import cite, fragments, urls
 from generator.site.plan import PageSpec
 
 # What a template compiles to depends on Jinja's version and the environment and filters made here (Jinja
@@ -47,6 +47,7 @@ class SiteInfo:
     base_url: str
     author: str
     nav: tuple[tuple[str, str], ...] = ()  # (label, site location) in the header, after the home link
+    thumbnails: bool = True  # cards show thumbnails (the `thumbnails` setting)
 
 
 def theme_dirs(theme: str, project_root: Path | None) -> list[Path]:
@@ -252,6 +253,10 @@ class Renderer:
         # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile
         # time otherwise, and compiled templates are shared between sites at other base URLs.
         self.env.filters.update({name: _unfoldable(helper) for name, helper in helpers.items()})
+        # Week and month pages, and citations (generator/site/cite.py).
+        week_url = lambda date: link.url(urls.week_dir(date))  # noqa: E731
+        month_url = lambda date: link.url(urls.month_dir(date))  # noqa: E731
+        self.env.filters.update(week_url=_unfoldable(week_url), month_url=_unfoldable(month_url), bibtex=cite.bibtex_text, bibkey=cite.bibtex_key)
         self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date, cached=fragments.cached_filter(self.env, lambda: self.fragments))
         self.env.globals.update(
             helpers,

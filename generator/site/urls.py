@@ -28,6 +28,31 @@ def topic_markdown(slug: str) -> str:
     return f"topics/{slug}.md"
 
 
+def week_dir(monday: dt.date) -> str:
+    """A week's page, named by its ISO week: weeks/2024-W33/."""
+    year, week, _ = monday.isocalendar()
+    return f"weeks/{year}-W{week:02d}/"
+
+
+def month_dir(first: dt.date) -> str:
+    return f"months/{first.year}-{first.month:02d}/"
+
+
+def paper_bibtex(paper_id: str) -> str:
+    return f"papers/{paper_id}/cite.bib"
+
+
+def day_bibtex(date: dt.date) -> str:
+    return f"days/{date.isoformat()}.bib"
+
+
+def topic_bibtex(slug: str) -> str:
+    return f"topics/{slug}.bib"
+
+
+HOW_IT_IS_MADE = "how/"
+
+
 def file_for(location: str) -> str:
     """The output file for a site location: folders get their index.html."""
     return location + "index.html" if location == "" or location.endswith("/") else location
