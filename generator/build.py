@@ -75,7 +75,7 @@ def site_info(config: Config, content_pages: tuple[ContentPage, ...] = ()) -> Si
 
     in_menu = sorted((page.nav, page.slug, page.title) for page in content_pages if page.nav is not None)
     nav = (("Topics", "topics/"), ("Archive", "archive/"), ("Search", "search/"), *((title, slug + "/") for _, slug, title in in_menu))
-    return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author, nav=nav)
+    return SiteInfo(title=config.title, description=config.description, base_url=config.base_url, author=config.author, nav=nav, thumbnails=config.thumbnails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +248,7 @@ def render_site(
     exports = (
         lambda: {"papers.json": export.papers_json(site_model, memo)},
         lambda: search.index_files(site_model, memo),
-        lambda: feeds.feed_files(site_model, feeds.FeedSettings(author=config.author, limit=config.feed_limit, theme_folders=tuple(theme_folders)), memo),
+        lambda: feeds.feed_files(site_model, feeds.feed_settings(config, tuple(theme_folders)), memo),
     )
     paths += parallel.render_into(sink, specs, renderer, lambda done, total: progress("render", done, total), side_jobs=exports)
     paths += (spec.path for spec in specs)

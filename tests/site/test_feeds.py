@@ -32,21 +32,23 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (\+0000|GMT)$")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z]+;|&#\d+;")
-RSS_SUFFIXES = ("feed.xml", "daily.xml")
-ATOM_SUFFIXES = ("atom.xml",)
-JSON_SUFFIXES = ("feed.json", "daily.json")
+JSON_SUFFIXES = ("feed.json", "daily.json", "weekly.json", "monthly.json")
+
+
+def is_feed_document(path: str) -> bool:
+    return path.endswith(".xml") and not path.startswith(("sitemap", "static/"))
 
 
 def rss_paths(files: dict[str, bytes]) -> list[str]:
-    return sorted(p for p in files if p.endswith(RSS_SUFFIXES))
+    return sorted(p for p in files if is_feed_document(p) and not p.endswith("atom.xml") and b"<rss " in files[p][:400])
 
 
 def atom_paths(files: dict[str, bytes]) -> list[str]:
-    return sorted(p for p in files if p.endswith(ATOM_SUFFIXES))
+    return sorted(p for p in files if p.endswith("atom.xml"))
 
 
 def json_paths(files: dict[str, bytes]) -> list[str]:
-    return sorted(p for p in files if p.endswith(JSON_SUFFIXES))
+    return sorted(p for p in files if p.endswith(JSON_SUFFIXES) or (p.startswith("feeds/archive/") and p.endswith(".json")))
 
 
 class HrefCollector(HTMLParser):
@@ -200,16 +202,38 @@ def check_all_feeds(files: dict[str, bytes], base_url: str) -> None:
     check_opml(files, base_url)
 
 
+OPML_LISTS = ("feeds.opml", "watches.opml", "digests.opml")
+
+
+def feed_guids(files: dict[str, bytes], rss_path: str) -> set[str]:
+    return {text_of(guid) for guid in ET.fromstring(files[rss_path]).iter("guid")}
+
+
 def check_opml(files: dict[str, bytes], base_url: str) -> None:
-    """feeds.opml lists every RSS feed exactly once, by absolute URL."""
-    root = ET.fromstring(files["feeds.opml"])
-    assert root.tag == "opml" and root.get("version") == "2.0"
-    outlines = [o for o in root.iter("outline") if o.get("type") == "rss"]
-    listed = [o.get("xmlUrl") for o in outlines]
-    assert sorted(listed) == sorted(base_url + p for p in rss_paths(files))
-    for outline in outlines:
-        assert outline.get("text"), "OPML outlines need a text attribute"
-        assert_absolute(outline.get("htmlUrl") or "", base_url)
+    """The OPML lists subscribe to every RSS feed but the archives and topics once each, by absolute URL, and no list holds two
+    feeds that share an item id (a reader that files an id under one feed would hide it from the other)."""
+    listed: list[str] = []
+    included: list[str] = []
+    for name in OPML_LISTS:
+        if name not in files:
+            continue
+        root = ET.fromstring(files[name])
+        assert root.tag == "opml" and root.get("version") == "2.0"
+        outlines = [o for o in root.iter("outline") if o.get("type") == "rss"]
+        urls = [o.get("xmlUrl") or "" for o in outlines]
+        listed += urls
+        included += [o.get("url") or "" for o in root.iter("outline") if o.get("type") == "include"]
+        for outline in outlines:
+            assert outline.get("text"), "OPML outlines need a text attribute"
+            assert_absolute(outline.get("htmlUrl") or "", base_url)
+        seen: dict[str, str] = {}
+        for url in urls:
+            for guid in feed_guids(files, url.removeprefix(base_url)):
+                assert guid not in seen, f"{name}: {guid} is in {seen.get(guid)} and {url}"
+                seen[guid] = url
+    subscribed = [p for p in rss_paths(files) if not p.startswith(("feeds/archive/", "topics/"))]
+    assert sorted(listed) == sorted(base_url + p for p in subscribed)
+    assert sorted(included) == sorted(base_url + name for name in OPML_LISTS[1:] if name in files)
 
 
 def build_files(project: Path, **overrides: object) -> tuple[dict[str, bytes], Config]:
@@ -371,7 +395,7 @@ def test_hostile_strings_parse_cleanly_and_show_as_text() -> None:
     files = feed_files(site, FeedSettings(author="Me & <you>\x05"))
     visible_title = "<script>alert('x')</script> & Tom <b>bold</b> end"
     for path in rss_paths(files) + atom_paths(files):
-        if path.startswith("daily"):
+        if path.startswith(("daily", "weekly", "monthly")):
             continue
         assert_no_forbidden_characters(files[path].decode("utf-8"), path)
         parsed = feedparser.parse(files[path])
@@ -465,8 +489,9 @@ def test_a_theme_overrides_one_feed_template_and_keeps_the_defaults_of_the_other
     default = feed_files(site, FeedSettings(author="A"))
     themed = feed_files(site, FeedSettings(author="A", theme_folders=theme_with(tmp_path, {"rss.xml": TITLES_ONLY_RSS})))
     assert themed.keys() == default.keys()
+    rss = set(rss_paths(default))
     for path in themed:
-        if path.endswith(RSS_SUFFIXES):
+        if path in rss:
             assert themed[path] != default[path]
             assert_no_forbidden_characters(themed[path].decode("utf-8"), path)
             parsed, expected = feedparser.parse(themed[path]), feedparser.parse(default[path])

@@ -54,7 +54,8 @@ def digest(project: Path, *args: str) -> dict[str, bytes]:
 
 
 def is_feed(path: str) -> bool:
-    return path.endswith(("feed.xml", "atom.xml", "feed.json", "daily.xml", "daily.json"))
+    archived = path.startswith("feeds/archive/") and path.endswith((".xml", ".json"))
+    return archived or path.endswith(("feed.xml", "atom.xml", "feed.json", "daily.xml", "daily.json"))
 
 
 def items_by_id(path: str, data: bytes) -> dict[str, bytes]:
@@ -100,7 +101,8 @@ def test_adding_a_dump_keeps_every_earlier_item_byte_for_byte(grown: tuple[Build
     assert {"feed.xml", "atom.xml", "feed.json", "daily.xml", "daily.json", "daily.atom.xml"} <= set(feeds)
     for path in feeds:
         old, new = items_by_id(path, before[path]), items_by_id(path, after[path])
-        assert old
+        if not old:  # a topic without papers
+            continue
         for item_id, content in old.items():
             assert new.get(item_id) == content, f"{path}: item {item_id} changed"
     for path in ("feed.xml", "atom.xml", "feed.json"):
