@@ -243,7 +243,7 @@ def render_site(
     for path, data in renderer.static_files().items():
         sink.put(path, data)
         paths.append(path)
-    specs = list(plan_pages(site_model, config.page_size, memo))
+    specs = list(plan_pages(site_model, config.page_size, memo, config.watch))
     # Exports and feeds depend on the model only: on a large site a worker makes them while pages render.
     exports = (
         lambda: {"papers.json": export.papers_json(site_model, memo)},

@@ -16,6 +16,7 @@ from generator.dedupe_report import merge_groups, rule_counts
 from generator.memo import Memo
 from generator.model import Day, Paper, Site, Topic
 from generator.pipeline.topics import papers_by_topic
+from generator.pipeline.watches import Watch, watched_papers
 from generator.site import urls
 
 WEEK_TOP = 20  # papers on a week's page: its most upvoted
@@ -208,7 +209,16 @@ def how_values(site: Site) -> tuple[tuple[str, Any], ...]:
     )
 
 
-def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None) -> Iterable[PageSpec]:
+def plan_watch_pages(site: Site, watches: Sequence[Watch], names: tuple[tuple[str, str], ...]) -> Iterable[PageSpec]:
+    """A page per watch of digest.yaml (watch/<slug>/): its papers newest day first, with its feeds (feeds.py)."""
+    papers_by_id = {paper.id: paper for paper in site.papers}
+    for watch, ids in watched_papers(watches, site.papers).items():
+        papers = tuple(papers_by_id[i] for i in ids)
+        values = (("watch", watch), ("days", days_of(papers)), ("total", len(papers)), ("names", names))
+        yield PageSpec(urls.file_for(f"watch/{watch.slug}/"), "watch.html", values)
+
+
+def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None, watches: Sequence[Watch] = ()) -> Iterable[PageSpec]:
     papers_by_id = {paper.id: paper for paper in site.papers}
     names = topic_names(site)
     for position, day in enumerate(site.days):
@@ -231,6 +241,7 @@ def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None) -> Ite
     for content_page in site.pages:
         yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
     yield from plan_periods(site, papers_by_id, names)
+    yield from plan_watch_pages(site, watches, names)
     beside = neighbours(site, papers_by_id)
     name_of = dict(names)
 
