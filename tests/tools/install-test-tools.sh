@@ -4,6 +4,7 @@
 #   - Java, to run the Nu HTML checker
 #   - vnu-jar (the Nu HTML checker) from npm into .test-tools/ (gitignored)
 #   - valgrind, whose callgrind bench/instructions.py counts a build's instructions with
+#   - newsboat and rss2email, the feed readers of the feed tests
 # Runs as root on CI and fresh machines; elsewhere it says what is missing and carries on
 # (the tests then skip with a reason, except under CI=true where they fail).
 set -euo pipefail
@@ -12,12 +13,17 @@ cd "$(dirname "$0")/../.."
 TOOLS_DIR=.test-tools
 VNU_JAR="$TOOLS_DIR/node_modules/vnu-jar/build/dist/vnu.jar"
 VNU_VERSION=26
+AXE_JS="$TOOLS_DIR/node_modules/axe-core/axe.min.js"
+AXE_VERSION=4
 
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium fonts-dejavu-core)
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 command -v valgrind >/dev/null 2>&1 || packages+=(valgrind)
-if [ ! -f "$VNU_JAR" ] && ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+# Feed readers the feed tests import the OPML lists into (tests/site/test_feeds_readers.py)
+command -v newsboat >/dev/null 2>&1 || packages+=(newsboat)
+command -v r2e >/dev/null 2>&1 || packages+=(rss2email)
+if { [ ! -f "$VNU_JAR" ] || [ ! -f "$AXE_JS" ]; } && ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -37,5 +43,15 @@ if [ ! -f "$VNU_JAR" ]; then
     npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "vnu-jar@$VNU_VERSION" >/dev/null
   else
     echo "install-test-tools: npm missing, cannot install vnu-jar; HTML validation tests will skip" >&2
+  fi
+fi
+
+if [ ! -f "$AXE_JS" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "install-test-tools: npm install axe-core@$AXE_VERSION into $TOOLS_DIR/ (the accessibility check of the browser tests)"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION" >/dev/null
+  else
+    echo "install-test-tools: npm missing, cannot install axe-core; the accessibility checks will skip" >&2
   fi
 fi
