@@ -678,9 +678,10 @@ def json_feed(channel: Channel, author: str) -> bytes:
 def opml_lists(feeds: Sequence[Channel], link: urls.Urls) -> dict[str, dict[str, Any]]:
     """The OPML lists, each subscribing to feeds that share no item id, so each paper arrives once (docs/feeds.md).
 
-    feeds.opml: the digest (one item per paper) and the daily digest (one per day); it names the other lists as
-    OPML includes, which importers leave alone. watches.opml, digests.opml: subscribe on their own. Topics have no
-    list: their items keep the digest's ids (readers hold them) and a paper is in several topics."""
+    feeds.opml: the digest (one item per paper) and the daily digest (one per day); it names the other lists in
+    text outlines, which importers leave alone (newsboat would subscribe to an include outline's url).
+    watches.opml, digests.opml: subscribe on their own. Topics have no list: their items keep the digest's ids
+    (readers hold them) and a paper is in several topics."""
     by_kind: dict[str, list[Channel]] = {"watch": [], "digest": []}
     for channel in feeds:
         kind = channel.key.split("/", 1)[0]

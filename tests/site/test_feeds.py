@@ -222,7 +222,8 @@ def check_opml(files: dict[str, bytes], base_url: str) -> None:
         outlines = [o for o in root.iter("outline") if o.get("type") == "rss"]
         urls = [o.get("xmlUrl") or "" for o in outlines]
         listed += urls
-        included += [o.get("url") or "" for o in root.iter("outline") if o.get("type") == "include"]
+        included += [o.get("text", "").rsplit(" ", 1)[-1] for o in root.iter("outline") if "xmlUrl" not in o.attrib]
+        assert all("url" not in o.attrib for o in root.iter("outline")), "newsboat subscribes to an outline's url"
         for outline in outlines:
             assert outline.get("text"), "OPML outlines need a text attribute"
             assert_absolute(outline.get("htmlUrl") or "", base_url)
