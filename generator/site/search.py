@@ -1,36 +1,49 @@
-"""The client-side search index: every paper's title, first-seen date and topics, and an inverted index of words.
+"""The client-side search index: a small dictionary loaded first, the rest fetched in shards as a query needs it.
 
-The browser (themes/default/static/search.js) loads search/index.json once and
-answers queries offline: each query word is matched as a prefix of the indexed
-words, every word must match, and title matches rank first.
+The browser (themes/default/static/search.js) loads `search/index.json` (the
+dictionary: where each shard starts, the topics, the papers' dates) and then
+only what a query touches:
 
-The inverted index comes in shards, one per month of first appearance (papers
-are listed newest first, so a month's papers are consecutive): a shard maps a
-word to the delta-encoded numbers of its papers, counted from the shard's first
-paper. A shard is a pure function of its papers, memoized, so a preview rebuild
-after a one-dump edit re-encodes one month, not the corpus; the month's papers
-are also where new papers land.
+- `search/p/N.json`: postings shards, ranges of the sorted vocabulary, each
+  {term: varint-encoded postings}. A posting is `2 * paper number + strong`,
+  where strong means the term is in the title, an author's name, the
+  organization or the arXiv id (they rank above abstract and topic hits);
+  papers are numbered newest first, so a date range is a range of numbers and
+  ties go to the newer paper. Topics are the terms `:slug`, arXiv ids the
+  term `2405.20541`: query words never hold `:` or `.`, so neither is matched
+  by a prefix or a typo.
+- `search/v/N.txt`: the vocabulary alone, one word a line, in ranges of its
+  own; typo tolerance reads the words that share the query word's first two
+  letters, then fetches the postings of the close ones.
+- `search/d/N.json`: what a result shows, DOCS_PER_CHUNK papers a file.
+
+Everything is a pure function of the papers (same papers, same bytes); each
+paper's words and result line are memoized per paper, so a preview rebuild
+re-splits only the papers that changed. Design and figures: docs/search.md.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from generator.memo import Memo
 from generator.model import Paper, Site
 
 INDEX_PATH = "search/index.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+DOCS_PER_CHUNK = 16
+# Shards close once they hold this many bytes: small enough that a query's first result needs little,
+# large enough that the dictionary (one first term per shard) stays small.
+POSTINGS_SHARD_BYTES = 32_000
+VOCABULARY_SHARD_BYTES = 8_000
 WORD = re.compile(r"[^\W_]+")
 COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps with options builds an encoder per call
-# A whole WORD of two or more characters (a shorter run cannot match inside a longer one); the ASCII
-# form is the same on lowercased ASCII text, without Unicode class look-ups.
 LONG_WORD = re.compile(r"[^\W_]{2,}")
 # Lowercased ASCII text split on everything but letters and digits gives the same words, and faster.
 ASCII_SEPARATORS = str.maketrans({code: " " for code in range(128) if not chr(code).isalnum()})
@@ -42,8 +55,43 @@ STOP_WORDS = frozenset(
         *("which", "while", "with"),
     }
 )
-
 UNINDEXED_ASCII = STOP_WORDS | frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # and one-character words
+ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
+
+# Varint digits: a value is written in base 32, most significant digit first; every digit but the last
+# comes from the upper half of the alphabet, so values need no separator. All 64 are safe in JSON strings.
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+_codes: list[str] = []
+
+
+def varint(value: int) -> str:
+    last = DIGITS[value & 31]
+    value >>= 5
+    head = ""
+    while value:
+        head = DIGITS[32 + (value & 31)] + head
+        value >>= 5
+    return head + last
+
+
+def codes(limit: int) -> list[str]:
+    """varint(v) for every v < limit, at least: encoding maps values through this list at C speed."""
+    if len(_codes) < limit:
+        _codes.extend(varint(value) for value in range(len(_codes), max(limit, 4096)))
+    return _codes
+
+
+def decode(text: str) -> list[int]:
+    """The values of a varint string (what search.js does); for tests and tools."""
+    values, value = [], 0
+    for char in text:
+        digit = DIGITS.index(char)
+        if digit >= 32:
+            value = value * 32 + digit - 32
+        else:
+            values.append(value * 32 + digit)
+            value = 0
+    return values
 
 
 def words(text: str) -> list[str]:
@@ -51,10 +99,9 @@ def words(text: str) -> list[str]:
     return [w for w in WORD.findall(text.lower()) if len(w) > 1 and w not in STOP_WORDS]
 
 
-def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
-    """The set of words(...) of the title, abstract and topic names, found set-first: a word recurs in an abstract."""
-    topic_text = " ".join(f"{match.slug} {topic_names.get(match.slug, '')}" for match in paper.topics)
-    text = f"{paper.title} {paper.abstract} {topic_text}".lower()
+def word_set(text: str) -> set[str]:
+    """set(words(text)), found set-first: a word recurs in an abstract."""
+    text = text.lower()
     if text.isascii():
         found = set(text.translate(ASCII_SEPARATORS).split())
         found -= UNINDEXED_ASCII  # in place: no second set
@@ -64,128 +111,147 @@ def paper_words(paper: Paper, topic_names: dict[str, str]) -> set[str]:
     return found
 
 
-def _encoded(word: str, numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f'"{word}":[{numbers[0]}]'
-    return f'"{word}":[{numbers[0]},{",".join(map(str, map(operator.sub, numbers[1:], numbers)))}]'
+def organization_names(paper: Paper) -> tuple[str, ...]:
+    """The organization's handle and the name it shows, each once (the shown name last)."""
+    organization = paper.organization
+    if organization is None:
+        return ()
+    return tuple(dict.fromkeys(name for name in (organization.name, organization.fullname) if name))
 
 
-# A shard whose papers differ from last build's in at most this many places is patched, not re-encoded.
-PATCH_LIMIT = 8
+def paper_terms(paper: Paper, topic_names: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(strong terms, the other terms): title, authors, organization and arXiv id rank above abstract and topics."""
+    strong = word_set(" ".join((paper.title, *paper.authors, *organization_names(paper))))
+    if paper.arxiv_id:
+        strong.add(paper.arxiv_id.lower())
+    weak = word_set(" ".join((paper.abstract, *(f"{match.slug} {topic_names.get(match.slug, '')}" for match in paper.topics))))
+    weak -= strong
+    weak.update(":" + match.slug for match in paper.topics)
+    # Tuples in the sets' own order: far less memory than sets, and the order never shows (postings ascend).
+    return tuple(strong), tuple(weak)
 
 
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """One shard's papers, the words of each, and per word its paper numbers and its encoded entry.
+def doc_json(paper: Paper) -> bytes:
+    """A result line: [id, title, [topic slugs], [authors], organization, arXiv id, upvotes]."""
+    organization = organization_names(paper)
+    topics = [match.slug for match in paper.topics]
+    doc = [paper.id, paper.title, topics, list(paper.authors), organization[-1] if organization else "", paper.arxiv_id or "", paper.upvotes]
+    return COMPACT_JSON.encode(doc).encode("utf-8")
 
-    Kept between a preview session's builds so an edit to one paper of a month
-    re-encodes that paper's words only (`patched`); equal, always, to `shard_of`.
+
+def utf16_order(terms: Iterable[str]) -> list[str]:
+    """Sorted as JavaScript compares strings (UTF-16 code units), so search.js's binary searches agree."""
+    terms = list(terms)
+    if any(max(term) > "\ud7ff" for term in terms):
+        return sorted(terms, key=lambda term: term.encode("utf-16-be"))
+    return sorted(terms)
+
+
+def postings_of(term_lists: Sequence[tuple[tuple[str, ...], tuple[str, ...]]]) -> dict[str, list[int]]:
+    """term -> ascending `2 * paper number + strong`.
+
+    Each paper's appends run inside map() (list.append over the terms' lists), not a Python loop per posting.
     """
-
-    papers: tuple[Paper, ...]
-    terms: tuple[Collection[str], ...]  # unordered: a word's paper numbers ascend, and the encoding sorts the words
-    postings: dict[str, list[int]]
-    entries: dict[str, str]
-
-    def json(self) -> str:
-        entries = self.entries
-        return "{" + ",".join([entries[word] for word in sorted(entries)]) + "}"
-
-    def patched(self, papers: tuple[Paper, ...], paper_terms: Callable[[Paper], Collection[str]]) -> Shard | None:
-        """This shard with some papers replaced in place, or None when the papers moved (then encode afresh)."""
-        if len(papers) != len(self.papers):
-            return None
-        changed = [n for n, (old, new) in enumerate(zip(self.papers, papers, strict=True)) if old is not new and old != new]
-        if len(changed) > PATCH_LIMIT:
-            return None
-        terms = list(self.terms)
-        postings, entries, touched = dict(self.postings), dict(self.entries), set()
-        for number in changed:
-            new_terms = paper_terms(papers[number])
-            for word in set(terms[number]).symmetric_difference(new_terms):
-                numbers = postings[word] = list(postings.get(word, ()))  # a copy: the last build's shard stays as it was
-                if number in numbers:
-                    numbers.remove(number)
-                else:
-                    bisect.insort(numbers, number)
-                touched.add(word)
-            terms[number] = new_terms
-        for word in touched:
-            if postings[word]:
-                entries[word] = _encoded(word, postings[word])
-            else:
-                del postings[word], entries[word]
-        return Shard(papers, tuple(terms), postings, entries)
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    lists, append = postings.__getitem__, list.append
+    for number, (strong, weak) in enumerate(term_lists):
+        any(map(append, map(lists, strong), itertools.repeat(2 * number + 1, len(strong))))
+        any(map(append, map(lists, weak), itertools.repeat(2 * number, len(weak))))
+    return postings
 
 
-def shard_of(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], Collection[str]]) -> Shard:
-    terms = tuple(paper_terms(paper) for paper in papers)
-    postings: dict[str, list[int]] = {}
-    for number, words_of_paper in enumerate(terms):
-        for word in words_of_paper:
-            found = postings.get(word)
-            if found is None:
-                postings[word] = [number]
-            else:
-                found.append(number)
-    return Shard(papers, terms, postings, {word: _encoded(word, numbers) for word, numbers in postings.items()})
+def encoded(values: list[int], table: list[str]) -> str:
+    """The gaps between ascending values (the first from 0), as varints."""
+    if len(values) == 1:
+        return table[values[0]]
+    return table[values[0]] + "".join(map(table.__getitem__, map(operator.sub, values[1:], values)))
 
 
-def shard_json(papers: tuple[Paper, ...], paper_terms: Callable[[Paper], Collection[str]]) -> str:
-    """{word: delta-encoded numbers of the papers (0 = the shard's first) it occurs in}, words sorted.
-
-    Written by hand, as json.dumps(..., ensure_ascii=False, separators=(",", ":")) would: a word is
-    letters and digits only (LONG_WORD), so it never needs escaping; the numbers are gaps, the first
-    counted from 0, so they stay short.
-    """
-    return shard_of(papers, paper_terms).json()
-
-
-def months(papers: Sequence[Paper]) -> list[tuple[int, tuple[Paper, ...]]]:
-    """(number of the first paper, the papers) for each run of papers first seen in the same month."""
-    runs: list[tuple[int, tuple[Paper, ...]]] = []
-    for _, run in itertools.groupby(enumerate(papers), key=lambda numbered: numbered[1].first_seen.replace(day=1)):
-        numbered = list(run)
-        runs.append((numbered[0][0], tuple(paper for _, paper in numbered)))
+def ranges(sizes: Iterable[tuple[str, int]], limit: int) -> list[list[str]]:
+    """Consecutive runs of the (sorted) terms, each closed once it holds `limit` bytes."""
+    runs: list[list[str]] = []
+    run: list[str] = []
+    held = 0
+    for term, size in sizes:
+        run.append(term)
+        held += size
+        if held >= limit:
+            runs.append(run)
+            run, held = [], 0
+    if run:
+        runs.append(run)
     return runs
 
 
-def index_json(site: Site, memo: Memo | None = None) -> bytes:
-    """{"version", "stop_words", "docs": [[id, title, first seen, [topic slugs]], ...] newest first, "shards": [{"first", "words"}]}."""
+def dates_code(papers: Sequence[Paper]) -> tuple[str, str]:
+    """(newest first-seen date, varints): the newest date's paper count, then per older date the days back
+    from the date before it and its paper count. Papers come newest first, so each date's papers are consecutive."""
+    runs: list[list[Any]] = []
+    for paper in papers:
+        day = paper.first_seen
+        if runs and runs[-1][0] == day:
+            runs[-1][1] += 1
+        else:
+            runs.append([day, 1])
+    if not runs:
+        return "", ""
+    values = [runs[0][1]]
+    for (later, _), (day, count) in itertools.pairwise(runs):
+        values += [(later - day).days, count]
+    return runs[0][0].isoformat(), "".join(map(varint, values))
+
+
+def index_files(site: Site, memo: Memo | None = None) -> dict[str, bytes]:
+    """Every file of the search index, by its path in the site."""
     memo = memo or Memo()
     topic_names = {topic.slug: topic.name for topic in site.topics}
     context = tuple(sorted(topic_names.items()))
-    docs, terms, shards = memo.table("search-doc", context), memo.table("search-terms", context), memo.table("search-shard", context)
-    shard_states = memo.table("search-shard-state", context)  # month -> the Shard last built for it
+    terms_table, docs_table = memo.table("search-terms", context), memo.table("search-doc")
+    papers = site.papers
+    term_lists = [terms_table.get(paper, lambda p: paper_terms(p, topic_names)) for paper in papers]
+    postings = postings_of(term_lists)
+    del term_lists
+    table = codes(2 * len(papers) + 2)
+    vocabulary = utf16_order(postings)
 
-    def encode_doc(paper: Paper) -> bytes:
-        doc = [paper.id, paper.title, paper.first_seen.isoformat(), [match.slug for match in paper.topics]]
-        return COMPACT_JSON.encode(doc).encode("utf-8")
+    files: dict[str, bytes] = {}
+    postings_starts: list[str] = []
+    entries = [(term, encoded(postings[term], table)) for term in vocabulary]
+    del postings
+    run_start = 0
+    for run in ranges(((term, len(term) + len(code) + 6) for term, code in entries), POSTINGS_SHARD_BYTES):
+        shard = dict(entries[run_start : run_start + len(run)])
+        files[f"search/p/{len(postings_starts)}.json"] = COMPACT_JSON.encode(shard).encode("utf-8")
+        postings_starts.append(run[0])
+        run_start += len(run)
+    del entries
 
-    def paper_terms(paper: Paper) -> tuple[str, ...]:
-        # A tuple in the set's own order: far less memory than the set (the table holds every paper's words
-        # until the index is done), and the order never shows.
-        return terms.get(paper, lambda p: tuple(paper_words(p, topic_names)))
+    # Typo tolerance reads words only: not topics (`:slug`) nor arXiv ids (`2405.20541`).
+    plain = [term for term in vocabulary if term.isalnum()]
+    vocabulary_starts: list[str] = []
+    for run in ranges(((term, len(term) + 1) for term in plain), VOCABULARY_SHARD_BYTES):
+        files[f"search/v/{len(vocabulary_starts)}.txt"] = "\n".join(run).encode("utf-8")
+        vocabulary_starts.append(run[0])
 
-    def encode_month(run: tuple[Paper, ...]) -> bytes:
-        if not memo.carried:  # a clean build: no next build to patch a shard for
-            return shard_json(run, paper_terms).encode("utf-8")
-        month = run[0].first_seen.replace(day=1)
-        last: Shard | None = shard_states.recall(month)
-        shard = (last.patched(run, paper_terms) if last else None) or shard_of(run, paper_terms)
-        shard_states.keep(month, shard)
-        return shard.json().encode("utf-8")
+    for start in range(0, len(papers), DOCS_PER_CHUNK):
+        lines = [docs_table.get(paper, doc_json) for paper in papers[start : start + DOCS_PER_CHUNK]]
+        files[f"search/d/{start // DOCS_PER_CHUNK}.json"] = b"[\n" + b",\n".join(lines) + b"\n]"
 
-    def shard_bytes(run: tuple[Paper, ...]) -> bytes:
-        encoded = shards.get(run, encode_month)
-        month = run[0].first_seen.replace(day=1)
-        last = shard_states.recall(month)
-        if last is not None and month not in shard_states.kept():
-            shard_states.keep(month, last)  # an unchanged month: carry its state to the next build
-        return encoded
-
-    head = json.dumps({"version": INDEX_VERSION, "stop_words": sorted(STOP_WORDS)}, separators=(",", ":"))[:-1]
-    # Bytes throughout, as in export.papers_json: one copy of each memoized part, no encoding of the whole.
-    doc_lines = b",\n".join([docs.get(paper, encode_doc) for paper in site.papers])
-    shard_lines = b",\n".join([b'{"first":%d,"words":%s}' % (first, shard_bytes(run)) for first, run in months(site.papers)])
-    return head.encode("utf-8") + b',"docs":[\n' + doc_lines + b'],\n"shards":[\n' + shard_lines + b"]}"
+    newest, dates = dates_code(papers)
+    topic_counts: dict[str, int] = {}
+    for paper in papers:
+        for match in paper.topics:
+            topic_counts[match.slug] = topic_counts.get(match.slug, 0) + 1
+    dictionary = {
+        "version": INDEX_VERSION,
+        "papers": len(papers),
+        "chunk": DOCS_PER_CHUNK,
+        "stop_words": sorted(STOP_WORDS),
+        "topics": [[topic.slug, topic.name, topic_counts.get(topic.slug, 0)] for topic in site.topics],
+        "newest": newest,
+        "dates": dates,
+        "postings": postings_starts,
+        "vocabulary": vocabulary_starts,
+    }
+    files[INDEX_PATH] = COMPACT_JSON.encode(dictionary).encode("utf-8")
+    return files

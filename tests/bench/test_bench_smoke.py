@@ -127,7 +127,7 @@ def test_parallel_rendering_gives_the_serial_bytes(corpus_build: tuple[Config, P
     renderer = Renderer(theme_dirs(config.theme, project), site_info(config))
     # Every kind of page, and enough paper pages that each worker gets a share of them.
     specs = list(plan_pages(site, config.page_size))[:900]
-    exports = (lambda: {"papers.json": export.papers_json(site)}, lambda: {search.INDEX_PATH: search.index_json(site)})
+    exports = (lambda: {"papers.json": export.papers_json(site)}, lambda: search.index_files(site))
     serial = render_all(specs, renderer, workers=1, side_jobs=exports)
     parallel = render_all(specs, renderer, workers=3, side_jobs=exports)
     assert list(parallel) == list(serial)

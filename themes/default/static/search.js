@@ -1,11 +1,22 @@
-// Client-side search over search/index.json (built by generator/search.py).
-// Every query word must match the start of an indexed word; title matches rank first,
-// then newer papers. No network beyond fetching the index once from this site.
+// Client-side search over the sharded index that generator/site/search.py writes (docs/search.md).
+// search/index.json (the dictionary) loads first; then a query fetches only the postings shards of its
+// words (p/N.json), the vocabulary of its misspelt words (v/N.txt) and the result lines it shows (d/N.json).
+// Text from the index is put in the page as text nodes, never as markup. Nothing is fetched from elsewhere.
 (function () {
   "use strict";
 
   var WORD = /[\p{L}\p{N}]+/gu;
-  var MAX_SHOWN = 100;
+  var PAGE = 20;
+  var MAX_PREFIX_SHARDS = 3;     // a short prefix reads at most this many postings shards
+  var MAX_FUZZY_SHARDS = 16;     // ... and a misspelt word at most this many vocabulary shards
+  var MAX_FUZZY_TERMS = 8;       // the closest words a misspelt word stands for
+  var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
+  var DIGIT = {};
+  for (var d = 0; d < DIGITS.length; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
+  // A word's best hit decides its score: title/author/organization/id ("strong") above abstract and topics,
+  // exact above prefix above a typo's match.
+  var SCORE = { exact: [4, 6], prefix: [2, 5], fuzzy: [1, 3] };
+  var ARXIV_IN_QUERY = /\S*?(\d{4}\.\d{4,5})(?:v\d+)?\S*/g;
 
   function words(text, stopWords) {
     return (text.toLowerCase().match(WORD) || []).filter(function (w) {
@@ -13,105 +24,380 @@
     });
   }
 
-  // The index comes in shards (one per month of papers); a shard's numbers count from its first paper.
-  function Index(data) {
-    this.docs = data.docs;
-    this.stopWords = new Set(data.stop_words);
-    var postings = new Map();
-    data.shards.forEach(function (shard) {
-      Object.keys(shard.words).forEach(function (word) {
-        var gaps = shard.words[word], doc = shard.first, docs = postings.get(word);
-        if (!docs) postings.set(word, docs = []);
-        for (var j = 0; j < gaps.length; j++) { doc += gaps[j]; docs.push(doc); }
-      });
-    });
-    this.postings = postings;
-    this.vocabulary = Array.from(postings.keys()).sort();
-    this.titleWords = new Array(data.docs.length);  // filled on first use: a title is split once
+  // {ids: ["2405.20541"], words: [...]}: an arXiv id, bare, versioned or inside an arXiv or HF papers URL.
+  function parseQuery(query, stopWords) {
+    var ids = [];
+    var rest = query.replace(ARXIV_IN_QUERY, function (match, id) { ids.push(id); return " "; });
+    var seen = new Set();
+    return {
+      ids: ids.filter(function (id) { return !seen.has(id) && seen.add(id); }),
+      words: words(rest, stopWords).filter(function (w) { return !seen.has(w) && seen.add(w); })
+    };
   }
 
-  // First position in the sorted vocabulary whose word is >= prefix.
-  Index.prototype.lowerBound = function (prefix) {
-    var lo = 0, hi = this.vocabulary.length;
+  // Varints: base 32, the upper half of the alphabet marks a digit that is not a number's last.
+  function decodeValues(text) {
+    var values = [], value = 0;
+    for (var i = 0; i < text.length; i++) {
+      var digit = DIGIT[text.charCodeAt(i)];
+      if (digit >= 32) value = value * 32 + digit - 32;
+      else { values.push(value * 32 + digit); value = 0; }
+    }
+    return values;
+  }
+
+  // Gaps of `2 * paper + strong`, the first counted from 0.
+  function decodePostings(text) {
+    var gaps = decodeValues(text), docs = new Int32Array(gaps.length), strong = new Uint8Array(gaps.length), x = 0;
+    for (var i = 0; i < gaps.length; i++) { x += gaps[i]; docs[i] = x >> 1; strong[i] = x & 1; }
+    return { docs: docs, strong: strong };
+  }
+
+  // Last i with starts[i] <= term (0 when term sorts first): the shard whose range holds term.
+  function shardOf(starts, term) {
+    var lo = 0, hi = starts.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (this.vocabulary[mid] < prefix) lo = mid + 1; else hi = mid;
+      if (starts[mid] <= term) lo = mid + 1; else hi = mid;
     }
-    return lo;
-  };
+    return Math.max(0, lo - 1);
+  }
 
-  Index.prototype.docsMatching = function (prefix) {
-    var found = new Set();
-    for (var i = this.lowerBound(prefix); i < this.vocabulary.length; i++) {
-      var word = this.vocabulary[i];
-      if (word.lastIndexOf(prefix, 0) !== 0) break;
-      var docs = this.postings.get(word);
-      for (var j = 0; j < docs.length; j++) found.add(docs[j]);
+  // Optimal string alignment distance, or limit + 1 once it must exceed limit.
+  function distance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var prev2 = null, prev = new Array(b.length + 1), row;
+    for (var j = 0; j <= b.length; j++) prev[j] = j;
+    for (var i = 1; i <= a.length; i++) {
+      row = new Array(b.length + 1);
+      row[0] = i;
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        var cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+        var value = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+        if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, prev2[j - 2] + 1);
+        row[j] = value;
+        if (value < best) best = value;
+      }
+      if (best > limit) return limit + 1;
+      prev2 = prev;
+      prev = row;
+    }
+    return prev[b.length];
+  }
+
+  function Index(base, dictionary) {
+    this.base = base;
+    this.dictionary = dictionary;
+    this.stopWords = new Set(dictionary.stop_words);
+    this.files = new Map();
+    this.decoded = new Map();
+    var values = decodeValues(dictionary.dates), days = [], firsts = [], first = 0;
+    var day = dictionary.newest ? Date.parse(dictionary.newest + "T00:00:00Z") : 0;
+    for (var i = 0; i < values.length; i += 2) {
+      if (i > 0) day -= values[i - 1] * 86400000;
+      days.push(new Date(day).toISOString().slice(0, 10));
+      firsts.push(first);
+      first += values[i];
+    }
+    this.days = days;      // distinct first-seen dates, newest first
+    this.firsts = firsts;  // the number of each date's first paper
+  }
+
+  Index.prototype.file = function (path, asText) {
+    var found = this.files.get(path);
+    if (!found) {
+      found = fetch(this.base + path).then(function (response) {
+        if (!response.ok) throw new Error(path + ": " + response.status);
+        return asText ? response.text() : response.json();
+      });
+      this.files.set(path, found);
+      var files = this.files;
+      found.catch(function () { files.delete(path); });
     }
     return found;
   };
 
-  Index.prototype.search = function (query) {
-    var terms = words(query, this.stopWords);
-    if (!terms.length) return { terms: terms, docs: [] };
-    var matched = null;
-    for (var t = 0; t < terms.length; t++) {
-      var found = this.docsMatching(terms[t]);
-      if (matched === null) { matched = found; continue; }
-      var both = new Set();
-      matched.forEach(function (doc) { if (found.has(doc)) both.add(doc); });
-      matched = both;
-      if (!matched.size) break;
-    }
-    var self = this;
-    var scored = Array.from(matched).map(function (doc) {
-      var title = self.titleWords[doc] || (self.titleWords[doc] = words(self.docs[doc][1], self.stopWords));
-      var inTitle = 0;
-      terms.forEach(function (term) {
-        if (title.some(function (w) { return w.lastIndexOf(term, 0) === 0; })) inTitle++;
-      });
-      return [doc, inTitle];
-    });
-    scored.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-    return { terms: terms, docs: scored.map(function (pair) { return pair[0]; }) };
+  Index.prototype.postingsShard = function (n) { return this.file("p/" + n + ".json"); };
+
+  Index.prototype.postings = function (shard, term) {
+    var key = term, found = this.decoded.get(key);
+    if (!found && Object.prototype.hasOwnProperty.call(shard, term)) this.decoded.set(key, found = decodePostings(shard[term]));
+    return found || null;
   };
+
+  Index.prototype.termPostings = function (term) {
+    var self = this;
+    return this.postingsShard(shardOf(this.dictionary.postings, term)).then(function (shard) { return self.postings(shard, term); });
+  };
+
+  // The papers (and how) each of a word's matching terms occurs in: Map paper -> best score.
+  Index.prototype.wordHits = function (word, matched) {
+    var self = this, starts = this.dictionary.postings;
+    var first = shardOf(starts, word), last = Math.min(shardOf(starts, word + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
+    var shards = [];
+    for (var n = first; n <= last; n++) shards.push(this.postingsShard(n));
+    var fuzzy = word.length >= 5 ? this.closeTerms(word) : Promise.resolve([]);
+    return Promise.all([Promise.all(shards), fuzzy]).then(function (loaded) {
+      var hits = new Map();
+      loaded[0].forEach(function (shard) {
+        Object.keys(shard).forEach(function (term) {
+          if (term.lastIndexOf(word, 0) !== 0) return;
+          matched.add(term);
+          self.addHits(hits, self.postings(shard, term), term === word ? SCORE.exact : SCORE.prefix);
+        });
+      });
+      return Promise.all(loaded[1].map(function (term) { return self.termPostings(term); })).then(function (lists) {
+        lists.forEach(function (list, i) {
+          if (!list) return;
+          matched.add(loaded[1][i]);
+          self.addHits(hits, list, SCORE.fuzzy);
+        });
+        return hits;
+      });
+    });
+  };
+
+  Index.prototype.addHits = function (hits, list, scores) {
+    if (!list) return;
+    for (var i = 0; i < list.docs.length; i++) {
+      var doc = list.docs[i], score = scores[list.strong[i]], had = hits.get(doc);
+      if (had === undefined || had < score) hits.set(doc, score);
+    }
+  };
+
+  // Words within one typo (two for words of nine or more letters) that share the first two letters.
+  Index.prototype.closeTerms = function (word) {
+    var starts = this.dictionary.vocabulary, head = word.slice(0, 2), limit = word.length >= 9 ? 2 : 1;
+    var first = shardOf(starts, head), last = Math.min(shardOf(starts, head + "\uffff"), first + MAX_FUZZY_SHARDS - 1);
+    var shards = [];
+    for (var n = first; n <= last; n++) shards.push(this.file("v/" + n + ".txt", true));
+    return Promise.all(shards).then(function (texts) {
+      var close = [];
+      texts.forEach(function (text) {
+        text.split("\n").forEach(function (term) {
+          if (term.lastIndexOf(head, 0) !== 0 || term.lastIndexOf(word, 0) === 0) return;
+          var d = distance(word, term, limit);
+          if (d <= limit) close.push([d, term]);
+        });
+      });
+      close.sort(function (a, b) { return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0); });
+      return close.slice(0, MAX_FUZZY_TERMS).map(function (pair) { return pair[1]; });
+    });
+  };
+
+  // Paper numbers first seen between from and to (ISO dates, either may be empty): a range, as papers come newest first.
+  Index.prototype.dateRange = function (from, to) {
+    var lo = 0, hi = this.dictionary.papers;
+    for (var i = 0; i < this.days.length; i++) {
+      if (to && this.days[i] > to) lo = i + 1 < this.days.length ? this.firsts[i + 1] : hi;
+      if (from && this.days[i] < from) { hi = this.firsts[i]; break; }
+    }
+    return [lo, hi];
+  };
+
+  // {docs: [paper numbers, best first], matched: Set of the index terms that matched}
+  Index.prototype.search = function (query, topic, from, to) {
+    var self = this, parsed = parseQuery(query, this.stopWords), matched = new Set();
+    var parts = parsed.words.map(function (word) { return self.wordHits(word, matched); });
+    parsed.ids.forEach(function (id) {
+      parts.push(self.termPostings(id).then(function (list) {
+        var hits = new Map();
+        if (list) { matched.add(id); self.addHits(hits, list, SCORE.exact); }
+        return hits;
+      }));
+    });
+    var topicDocs = topic ? this.termPostings(":" + topic) : Promise.resolve(null);
+    return Promise.all([Promise.all(parts), topicDocs]).then(function (loaded) {
+      var hitMaps = loaded[0], range = self.dateRange(from, to), allowed = null;
+      if (loaded[1] !== null || topic) allowed = new Set(loaded[1] ? loaded[1].docs : []);
+      var scored = [];
+      if (!hitMaps.length) {
+        if (!allowed && !from && !to) return { docs: [], matched: matched, empty: true };
+        // Filters alone: every paper they let through, newest first.
+        var pool = allowed ? Array.from(allowed) : null;
+        if (pool) pool.forEach(function (doc) { if (doc >= range[0] && doc < range[1]) scored.push([doc, 0]); });
+        else for (var doc = range[0]; doc < range[1]; doc++) scored.push([doc, 0]);
+      } else {
+        hitMaps.sort(function (a, b) { return a.size - b.size; });
+        hitMaps[0].forEach(function (score, doc) {
+          if (doc < range[0] || doc >= range[1] || (allowed && !allowed.has(doc))) return;
+          for (var i = 1; i < hitMaps.length; i++) {
+            var more = hitMaps[i].get(doc);
+            if (more === undefined) return;
+            score += more;
+          }
+          scored.push([doc, score]);
+        });
+      }
+      scored.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+      return { docs: scored.map(function (pair) { return pair[0]; }), matched: matched, empty: false };
+    });
+  };
+
+  Index.prototype.results = function (docs) {
+    var self = this, chunk = this.dictionary.chunk, wanted = new Map();
+    docs.forEach(function (doc) {
+      var n = Math.floor(doc / chunk);
+      if (!wanted.has(n)) wanted.set(n, self.file("d/" + n + ".json"));
+    });
+    return Promise.all(Array.from(wanted.values())).then(function () {
+      return Promise.all(docs.map(function (doc) {
+        return wanted.get(Math.floor(doc / chunk)).then(function (lines) { return lines[doc % chunk]; });
+      }));
+    });
+  };
+
+  Index.prototype.firstSeen = function (doc) {
+    return this.days[shardOf(this.firsts, doc)];
+  };
+
+  // Text into parent, the words that matched the query (whole words of the text) in <mark>.
+  function appendMarked(parent, text, matched) {
+    var last = 0;
+    text.replace(WORD, function (word, offset) {
+      if (matched.has(word.toLowerCase())) {
+        if (offset > last) parent.appendChild(document.createTextNode(text.slice(last, offset)));
+        var mark = document.createElement("mark");
+        mark.textContent = word;
+        parent.appendChild(mark);
+        last = offset + word.length;
+      }
+      return word;
+    });
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // About 240 characters of the abstract around its first matched word.
+  function excerpt(text, matched) {
+    var at = -1;
+    text.replace(WORD, function (word, offset) {
+      if (at < 0 && matched.has(word.toLowerCase())) at = offset;
+      return word;
+    });
+    if (at < 0) at = 0;
+    var start = Math.max(0, at - 80), end = Math.min(text.length, start + 240);
+    if (start > 0) start = text.indexOf(" ", start) + 1 || start;
+    return (start > 0 ? "…" : "") + text.slice(start, end).trim() + (end < text.length ? "…" : "");
+  }
 
   function formatDate(iso) {
     var d = new Date(iso + "T00:00:00Z");
     return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
   }
 
-  function render(index, result, form, list, status) {
-    list.textContent = "";
-    if (!result.terms.length) {
-      status.textContent = "Type a word of a title, an abstract or a topic.";
-      return;
+  function start() {
+    var form = document.getElementById("search");
+    if (!form) return;
+    var input = form.querySelector("input[name=q]");
+    var topicSelect = form.querySelector("select[name=topic]");
+    var fromInput = form.querySelector("input[name=from]");
+    var toInput = form.querySelector("input[name=to]");
+    var list = document.getElementById("search-results");
+    var status = document.getElementById("search-status");
+    var pager = document.getElementById("search-pager");
+    var base = form.dataset.index.replace(/[^/]*$/, "");
+    var index = null, generation = 0, pageNumber = 1, abstracts = new Map();
+    var typing = false;  // the first keystroke of a new query pushes a history entry, the next ones replace it
+
+    function state() {
+      var params = new URLSearchParams();
+      if (input.value) params.set("q", input.value);
+      if (topicSelect && topicSelect.value) params.set("topic", topicSelect.value);
+      if (fromInput && fromInput.value) params.set("from", fromInput.value);
+      if (toInput && toInput.value) params.set("to", toInput.value);
+      if (pageNumber > 1) params.set("page", String(pageNumber));
+      var text = params.toString();
+      return window.location.pathname + (text ? "?" + text : "");
     }
-    var count = result.docs.length;
-    status.textContent = count === 0 ? "No paper matches." :
-      count + (count === 1 ? " paper matches" : " papers match") + (count > MAX_SHOWN ? "; the first " + MAX_SHOWN + " are shown." : ".");
-    result.docs.slice(0, MAX_SHOWN).forEach(function (doc) {
-      var paper = index.docs[doc];
+
+    function restore() {
+      var params = new URLSearchParams(window.location.search);
+      input.value = params.get("q") || "";
+      if (topicSelect) topicSelect.value = params.get("topic") || "";
+      if (topicSelect && topicSelect.value !== (params.get("topic") || "")) topicSelect.value = "";
+      if (fromInput) fromInput.value = params.get("from") || "";
+      if (toInput) toInput.value = params.get("to") || "";
+      pageNumber = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
+    }
+
+    function remember(push) {
+      if (push) typing = false;
+      var url = state();
+      if (url === window.location.pathname + window.location.search) return;
+      if (push) window.history.pushState(null, "", url); else window.history.replaceState(null, "", url);
+    }
+
+    function snippet(paper, target, matched, mine) {
+      var found = abstracts.get(paper[0]);
+      if (!found) {
+        found = fetch(form.dataset.papers + paper[0] + "/").then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          return response.text();
+        }).then(function (html) {
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var paragraphs = page.querySelectorAll(".abstract p:not(.meta)");
+          return Array.prototype.map.call(paragraphs, function (p) { return p.textContent; }).join(" ").replace(/\s+/g, " ").trim();
+        });
+        abstracts.set(paper[0], found);
+        found.catch(function () { abstracts.delete(paper[0]); });
+      }
+      found.then(function (text) {
+        if (mine !== generation || !text) return;
+        appendMarked(target, excerpt(text, matched), matched);
+      }, function () { /* the result stands without its snippet */ });
+    }
+
+    function renderPaper(doc, paper, matched, mine) {
       var item = document.createElement("li");
       item.className = "paper";
       var heading = document.createElement("h2");
       heading.className = "paper-title";
       var link = document.createElement("a");
       link.href = form.dataset.papers + paper[0] + "/";
-      link.textContent = paper[1];
+      appendMarked(link, paper[1], matched);
       heading.appendChild(link);
       var meta = document.createElement("p");
       meta.className = "meta";
-      var time = document.createElement("time");
-      time.dateTime = paper[2];
-      time.textContent = formatDate(paper[2]);
+      var time = document.createElement("time"), iso = index.firstSeen(doc);
+      time.dateTime = iso;
+      time.textContent = formatDate(iso);
       meta.append("First seen ", time);
+      var authors = paper[3], shown = authors.slice(0, 4);
+      authors.slice(4).forEach(function (name) {
+        if (words(name, index.stopWords).some(function (w) { return matched.has(w); })) shown.push(name);
+      });
+      if (shown.length) {
+        var names = document.createElement("span");
+        names.className = "authors";
+        appendMarked(names, " · " + shown.join(", ") + (shown.length < authors.length ? ", et al." : ""), matched);
+        meta.appendChild(names);
+      }
+      if (paper[4]) {
+        var organization = document.createElement("span");
+        organization.className = "organization";
+        appendMarked(organization, " · " + paper[4], matched);
+        meta.appendChild(organization);
+      }
+      if (paper[5]) {
+        var id = document.createElement("span");
+        id.className = "arxiv-id";
+        id.append(" · arXiv ");
+        var idText = document.createElement(matched.has(paper[5]) ? "mark" : "span");
+        idText.textContent = paper[5];
+        id.appendChild(idText);
+        meta.appendChild(id);
+      }
       item.append(heading, meta);
-      if (paper[3].length) {
+      var text = document.createElement("p");
+      text.className = "snippet";
+      item.appendChild(text);
+      snippet(paper, text, matched, mine);
+      if (paper[2].length) {
         var chips = document.createElement("ul");
         chips.className = "chips";
         chips.setAttribute("aria-label", "Topics");
-        paper[3].forEach(function (slug) {
+        paper[2].forEach(function (slug) {
           var chip = document.createElement("li"), topic = document.createElement("a");
           topic.href = form.dataset.topics + slug + "/";
           topic.textContent = slug;
@@ -120,48 +406,107 @@
         });
         item.appendChild(chips);
       }
-      list.appendChild(item);
-    });
-  }
+      return item;
+    }
 
-  function start() {
-    var form = document.getElementById("search");
-    if (!form) return;
-    var input = form.querySelector("input[name=q]");
-    var list = document.getElementById("search-results");
-    var status = document.getElementById("search-status");
-    var index = null;
-    var initial = new URLSearchParams(window.location.search).get("q") || "";
-    input.value = initial;
+    function pageLink(label, number, rel) {
+      var link = document.createElement("a");
+      var saved = pageNumber;
+      pageNumber = number;
+      link.href = state();
+      pageNumber = saved;
+      link.textContent = label;
+      link.rel = rel;
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        pageNumber = number;
+        remember(true);
+        run();
+        window.scrollTo(0, 0);
+      });
+      return link;
+    }
 
     function run() {
       if (!index) return;
-      render(index, index.search(input.value), form, list, status);
-      var url = new URL(window.location.href);
-      if (input.value) url.searchParams.set("q", input.value); else url.searchParams.delete("q");
-      window.history.replaceState(null, "", url);
+      var mine = ++generation, started = performance.now(), query = input.value;
+      var topic = topicSelect ? topicSelect.value : "", from = fromInput ? fromInput.value : "", to = toInput ? toInput.value : "";
+      index.search(query, topic, from, to).then(function (result) {
+        if (mine !== generation) return null;
+        var count = result.docs.length, pages = Math.max(1, Math.ceil(count / PAGE));
+        if (pageNumber > pages) pageNumber = pages;
+        var first = (pageNumber - 1) * PAGE, docs = result.docs.slice(first, first + PAGE);
+        return index.results(docs).then(function (papers) {
+          if (mine !== generation) return;
+          list.textContent = "";
+          pager.textContent = "";
+          if (result.empty) {
+            status.textContent = "Type a word of a title, an abstract or a topic, an author's name or an arXiv id.";
+          } else if (!count) {
+            status.textContent = "No paper matches.";
+          } else {
+            status.textContent = count + (count === 1 ? " paper matches" : " papers match") +
+              (count > PAGE ? "; " + (first + 1) + "–" + (first + docs.length) + " shown." : ".");
+          }
+          list.start = first + 1;
+          docs.forEach(function (doc, i) { list.appendChild(renderPaper(doc, papers[i], result.matched, mine)); });
+          if (pages > 1) {
+            if (pageNumber > 1) pager.appendChild(pageLink("← Previous", pageNumber - 1, "prev"));
+            var where = document.createElement("span");
+            where.textContent = " Page " + pageNumber + " of " + pages + " ";
+            pager.appendChild(where);
+            if (pageNumber < pages) pager.appendChild(pageLink("Next →", pageNumber + 1, "next"));
+          }
+          form.dispatchEvent(new CustomEvent("search:rendered", { detail: { query: query, count: count, ms: performance.now() - started } }));
+        });
+      }).catch(function (error) {
+        if (mine === generation) status.textContent = "The search index could not be loaded (" + error.message + ").";
+      });
     }
 
+    restore();
     status.textContent = "Loading the index…";
     fetch(form.dataset.index)
       .then(function (response) {
         if (!response.ok) throw new Error(response.status + " " + response.statusText);
         return response.json();
       })
-      .then(function (data) {
-        index = new Index(data);
+      .then(function (dictionary) {
+        index = new Index(base, dictionary);
+        if (topicSelect) {
+          var wanted = new URLSearchParams(window.location.search).get("topic") || "";
+          dictionary.topics.forEach(function (topic) {
+            var option = document.createElement("option");
+            option.value = topic[0];
+            option.textContent = topic[1] + " (" + topic[2] + ")";
+            topicSelect.appendChild(option);
+          });
+          topicSelect.value = wanted;
+          if (topicSelect.value !== wanted) topicSelect.value = "";
+        }
+        if (fromInput && index.days.length) { fromInput.min = toInput.min = index.days[index.days.length - 1]; fromInput.max = toInput.max = index.days[0]; }
         form.dataset.ready = "true";
-        if (input.value) run(); else status.textContent = "Ready: " + data.docs.length + " papers. Type to search.";
+        if (input.value || (topicSelect && topicSelect.value) || (fromInput && fromInput.value) || (toInput && toInput.value)) run();
+        else status.textContent = "Ready: " + dictionary.papers + " papers. Type to search.";
       })
       .catch(function (error) {
         status.textContent = "The search index could not be loaded (" + error.message + ").";
       });
-    input.addEventListener("input", run);
-    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+    input.addEventListener("input", function () { pageNumber = 1; remember(!typing); typing = true; run(); });
+    [topicSelect, fromInput, toInput].forEach(function (field) {
+      if (field) field.addEventListener("change", function () { pageNumber = 1; remember(true); run(); });
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      pageNumber = 1;
+      remember(true);
+      run();
+    });
+    window.addEventListener("popstate", function () { typing = false; restore(); run(); });
   }
 
   if (typeof module !== "undefined" && module.exports) {
-    module.exports = { Index: Index, words: words };
+    module.exports = { Index: Index, words: words, parseQuery: parseQuery, decodeValues: decodeValues, distance: distance, shardOf: shardOf };
   } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -1,0 +1,272 @@
+"""Search as a reader uses it, in headless Chromium, on the 2024 corpus served under /repo/ on 127.0.0.1.
+
+The papers a query must put first are picked from the corpus by what makes them
+the one right answer (a title word or surname no other paper has), so the tests
+hold whichever paper that is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.site.search import words
+from tests.tools.site_under_test import CHROMIUM, SUBPATH, SubpathHandler, build_project, missing_tool
+
+CHROMIUM_ARGS = [
+    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"),
+    *("--disable-component-update", "--disable-sync", "--no-first-run"),
+]
+
+
+class Served:
+    def __init__(self, folder: Path, base_url: str) -> None:
+        self.folder = folder
+        self.base_url = base_url
+        self.papers: list[dict[str, Any]] = json.loads((folder / "papers.json").read_text(encoding="utf-8"))["papers"]
+        self.topic_names = {slug: name for slug, name, _ in json.loads((folder / "search" / "index.json").read_text(encoding="utf-8"))["topics"]}
+
+    def indexed_words(self, paper: dict[str, Any]) -> set[str]:
+        """Every word a paper is found by, as search.py indexes it."""
+        topics = [f"{topic['slug']} {self.topic_names.get(topic['slug'], '')}" for topic in paper["topics"]]
+        return document_words(paper) | set(words(" ".join(topics)))
+
+
+@pytest.fixture(scope="module")
+def served(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    from http.server import ThreadingHTTPServer
+
+    holder: dict[str, Path] = {}
+
+    def handler(*args: object, **kwargs: object) -> SubpathHandler:
+        return SubpathHandler(*args, site=holder["site"], **kwargs)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}{SUBPATH}"
+    project = tmp_path_factory.mktemp("search-corpus")
+    shutil.copytree(corpus_dir, project / "content" / "dumps")
+    (project / "digest.yaml").write_text(f"title: Corpus Digest\nbase_url: {base_url}\n", encoding="utf-8")
+    holder["site"] = build_project(project)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Served(holder["site"], base_url)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        missing_tool(f"Chromium is not installed at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_tool("the playwright Python package is missing (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, served: Served) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("request", lambda request: requests.append(request.url))
+    yield page
+    context.close()
+    assert errors == []
+    assert [url for url in requests if not url.startswith(served.base_url)] == []
+
+
+def document_words(paper: dict[str, Any]) -> set[str]:
+    return set(words(" ".join([paper["title"], paper["abstract"], *paper["authors"]])))
+
+
+def search(page: Any, served: Served, query: str) -> list[str]:
+    """The titles of the first page of results for query, opened from a ?q= link."""
+    page.goto(f"{served.base_url}search/?q={query}")
+    return shown_titles(page)
+
+
+def shown_titles(page: Any) -> list[str]:
+    page.wait_for_function("document.getElementById('search-status').textContent.match(/match|No paper/)")
+    return page.locator("#search-results .paper-title a").all_inner_texts()
+
+
+def test_an_arxiv_id_bare_versioned_or_as_a_url_puts_its_paper_first(page: Any, served: Served) -> None:
+    paper = next(p for p in served.papers if p["arxiv_id"] and p["authors"])
+    arxiv_id = paper["arxiv_id"]
+    urls = (f"https://arxiv.org/abs/{arxiv_id}v1", f"https://huggingface.co/papers/{arxiv_id}", f"arxiv.org/pdf/{arxiv_id}v3.pdf")
+    for query in (arxiv_id, f"{arxiv_id}v2", *urls):
+        page.goto(f"{served.base_url}search/")
+        page.wait_for_selector("#search[data-ready=true]")
+        page.locator("#search-q").fill(query)
+        titles = shown_titles(page)
+        assert titles[:1] == [paper["title"]], query
+        assert page.locator("#search-results .arxiv-id mark").first.inner_text() == arxiv_id
+
+
+def test_an_authors_surname_puts_their_paper_first(page: Any, served: Served) -> None:
+    counts = Counter(word for paper in served.papers for word in document_words(paper))
+    paper, surname = next(
+        (paper, name.split()[-1])
+        for paper in served.papers
+        for name in paper["authors"]
+        if len(name.split()[-1]) >= 6 and name.split()[-1].isalpha() and counts[name.split()[-1].lower()] == 1
+    )
+    assert search(page, served, surname)[:1] == [paper["title"]]
+    marked = page.locator("#search-results li").first.locator(".authors mark").all_inner_texts()
+    assert surname in marked
+
+
+def test_a_misspelt_title_word_puts_its_paper_first_and_marks_the_word_as_written(page: Any, served: Served) -> None:
+    counts = Counter(word for paper in served.papers for word in document_words(paper))
+    vocabulary = set(counts)
+    paper, word = next(
+        (paper, word)
+        for paper in served.papers
+        for word in re.findall(r"[A-Za-z]{8,}", paper["title"])
+        if counts[word.lower()] == 1 and word.lower()[:2] + word.lower()[3:] not in vocabulary
+    )
+    misspelt = word.lower()[:2] + word.lower()[3:]  # a letter dropped, as in "difusion"
+    assert search(page, served, misspelt)[:1] == [paper["title"]]
+    assert word in page.locator("#search-results li").first.locator(".paper-title mark").all_inner_texts()
+
+
+def test_difusion_finds_diffusion_papers_with_diffusion_in_the_title_first(page: Any, served: Served) -> None:
+    titles = search(page, served, "difusion")
+    assert len(titles) == 20
+    assert all("diffusion" in title.lower() for title in titles)
+    count = int(page.locator("#search-status").inner_text().split()[0])
+    assert count >= sum(1 for paper in served.papers if "diffusion" in served.indexed_words(paper)) > 100
+
+
+def test_exact_title_words_rank_above_abstract_only_hits_and_snippets_mark_the_words(page: Any, served: Served) -> None:
+    titles = search(page, served, "quantization")
+    in_title = sum(1 for paper in served.papers if "quantization" in words(paper["title"]))
+    assert 0 < in_title < 20
+    assert all("quantization" in title.lower() for title in titles[:in_title])
+    assert not any("quantization" in title.lower() for title in titles[in_title:])
+    page.wait_for_function("Array.from(document.querySelectorAll('#search-results .snippet')).every(s => s.textContent)")
+    abstracts = {paper["title"]: paper["abstract"] for paper in served.papers}
+    snippets = page.locator("#search-results .snippet")
+    assert snippets.count() == 20
+    for number, title in enumerate(titles):
+        marked = {text.lower() for text in snippets.nth(number).locator("mark").all_inner_texts()}
+        assert ("quantization" in marked) == ("quantization" in words(abstracts[title])), title
+
+
+def prefix_count(served: Served, prefix: str, keep: Any = lambda paper: True) -> int:
+    """Papers with a word that starts with prefix (a word under five letters has no typo matches)."""
+    return sum(1 for paper in served.papers if keep(paper) and any(word.startswith(prefix) for word in served.indexed_words(paper)))
+
+
+def test_results_page_beyond_a_hundred_and_the_back_button_returns(page: Any, served: Served) -> None:
+    expected = prefix_count(served, "data")
+    assert expected > 140
+    search(page, served, "data")
+    assert page.locator("#search-status").inner_text().startswith(f"{expected} papers match")
+    seen: list[str] = []
+    for number in range(1, 8):
+        hrefs = page.locator("#search-results .paper-title a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert len(hrefs) == 20 and not set(hrefs) & set(seen)
+        seen += hrefs
+        page.locator("#search-pager a[rel=next]").click()
+        page.wait_for_url(re.compile(rf"page={number + 1}$"))
+        page.wait_for_function(f"document.getElementById('search-status').textContent.includes('{number * 20 + 1}–')")
+    assert page.locator("#search-results").get_attribute("start") == "141"
+    page.go_back()
+    page.wait_for_url(re.compile(r"page=7$"))
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('121–140')")
+    page.locator("#search-q").fill("quantization")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?q=quantization$"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"\?q=data&page=7$"))
+    assert page.locator("#search-q").input_value() == "data"
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('121–140')")
+
+
+def test_enter_searches_without_reloading_and_the_query_is_in_the_url(page: Any, served: Served) -> None:
+    page.goto(f"{served.base_url}search/")
+    page.wait_for_selector("#search[data-ready=true]")
+    page.evaluate("window.stillHere = true")
+    page.locator("#search-q").fill("video generation")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"\?q=video\+generation$"))
+    shown_titles(page)
+    assert page.evaluate("window.stillHere") is True
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)
+    assert page.locator("#search-q").input_value() == "video generation"
+    assert shown_titles(page)
+
+
+def test_topic_and_date_filters_narrow_the_results(page: Any, served: Served) -> None:
+    slug, _ = Counter(topic["slug"] for paper in served.papers for topic in paper["topics"]).most_common(1)[0]
+    def wanted(paper: dict[str, Any]) -> bool:
+        return slug in {topic["slug"] for topic in paper["topics"]} and "2024-09-01" <= paper["first_seen"] <= "2024-09-30"
+
+    matching = [p for p in served.papers if wanted(p) and any(word.startswith("data") for word in served.indexed_words(p))]
+    assert len(matching) == prefix_count(served, "data", wanted) > 1
+    page.goto(f"{served.base_url}search/?q=data&topic={slug}&from=2024-09-01&to=2024-09-30")
+    titles = shown_titles(page)
+    assert page.locator("#search-status").inner_text().startswith(f"{len(matching)} paper")
+    assert set(titles) <= {p["title"] for p in matching}
+    dates = page.locator("#search-results time").evaluate_all("times => times.map(t => t.dateTime)")
+    assert dates and all("2024-09-01" <= day <= "2024-09-30" for day in dates)
+    page.select_option("#search-topic", "")
+    page.wait_for_url(re.compile(r"\?q=data&from=2024-09-01&to=2024-09-30$"))
+    in_september = prefix_count(served, "data", lambda paper: "2024-09-01" <= paper["first_seen"] <= "2024-09-30")
+    page.wait_for_function(f"document.getElementById('search-status').textContent.startsWith('{in_september} papers')")
+
+
+def test_text_from_the_index_is_shown_as_text(page: Any, served: Served) -> None:
+    """A title with markup-like characters stays characters: no element is made from index text."""
+    marked = next(p for p in served.papers if "<" in p["title"] or "&" in p["title"] or "$" in p["title"])
+    query = " ".join(w for w in words(marked["title"]) if w.isalpha())[:60]
+    titles = search(page, served, query)
+    assert marked["title"] in titles
+    link = page.locator("#search-results .paper-title a", has_text=marked["title"][:20]).first
+    assert link.evaluate("a => Array.from(a.querySelectorAll('*')).every(e => e.tagName === 'MARK')")
+
+
+def test_a_reader_types_title_words_follows_a_result_and_sees_when_nothing_matches(page: Any, served: Served) -> None:
+    """Live typing, word prefixes, following a result to its page, no match: on the corpus, from the search page."""
+    base = served.base_url
+    wanted = next(p for p in served.papers if len(re.findall(r"[A-Za-z]{5,}", p["title"])) >= 3)
+    query = " ".join(w.lower() for w in re.findall(r"[A-Za-z]{5,}", wanted["title"])[:3])
+    page.goto(f"{base}search/")
+    page.get_by_role("searchbox").first.fill(query)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(base) + r"search/\?q="))
+    assert wanted["title"] in shown_titles(page)
+    assert "match" in page.locator("#search-status").inner_text()
+
+    page.locator("#search-q").fill(query[:-2])  # typing narrows live, prefixes match too
+    page.wait_for_function(f"document.getElementById('search-q').value === {json.dumps(query[:-2])} && location.search.includes({json.dumps('q=')})")
+    results = page.locator("#search-results .paper-title a")
+    results.filter(has_text=wanted["title"]).first.wait_for()
+    results.filter(has_text=wanted["title"]).first.click()
+    page.wait_for_url(f"{base}papers/{wanted['id']}/")
+
+    page.goto(f"{base}search/?q=zzzqqxnotaword")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('No paper')")
+    assert page.locator("#search-results li").count() == 0
