@@ -161,77 +161,117 @@ def phrase_keys(phrase: str) -> tuple[tuple[Key, ...], ...]:
 
 
 Start = tuple[tuple[Key, ...], int]  # a phrase's keys and its id
-Learned = tuple[str, str, tuple[str, ...], tuple[Start, ...], dict[Key, list[Start]] | None]
-# A word's case-free key, case key, the prefixes it matches, the one-word phrases it is, and the longer phrases it starts by their second key.
+Learned = tuple[str, str, tuple[Key, ...]]  # a word's case-free key, its case key, and every key it matches (prefixes too)
+Part = tuple[Learned, str, bool]  # a word of a text: what it is, as written, and whether a hyphen glues it to the word before
+Spill = tuple[tuple[Key, ...], int, int]  # a phrase's keys, its id, and how many of its words the compound already matched
+# What a compound (a word, or words joined by hyphens) starts: the phrases found inside it, as written, and the phrases
+# that go on into the next words, by the key they need next.
+Starts = tuple[tuple[tuple[int, str], ...], dict[Key, list[Spill]] | None]
+NOTHING: Starts = ((), None)
 
 
 class PhraseIndex:
-    """Phrases compiled for scanning texts; what each distinct word starts is worked out once."""
+    """Phrases compiled for scanning texts; what each distinct word and compound starts is worked out once."""
 
     def __init__(self, phrases: Sequence[str]) -> None:
         self.phrases = tuple(phrases)
         self.by_first: dict[Key, list[Start]] = {}
         prefixes: set[str] = set()
+        longest = 1
         for pid, phrase in enumerate(self.phrases):
             for keys in phrase_keys(phrase):
                 self.by_first.setdefault(keys[0], []).append((keys, pid))
                 prefixes.update(key[:-1] for is_cased, key in keys if not is_cased and key.endswith("*"))
+                longest = max(longest, len(keys))
         self.prefixes = tuple(sorted(prefixes))
+        self.longest = longest  # a phrase spans at most this many words, so at most this many compounds
         self.words: dict[str, Learned] = {}
+        self.compounds: dict[str, Starts] = {}
+        self.hot: set[str] = set()  # the compounds that start a phrase: the only places a match can begin
+        self.seen: set[str] = set()  # the compounds learned: the keys of self.compounds
+        self.split: dict[str, tuple[Part, ...]] = {}
 
     def learn(self, word: str) -> Learned:
         folded, case = fold(word), cased(word)
-        matched = tuple(prefix + "*" for prefix in self.prefixes if folded.startswith(prefix) or word.lower().startswith(prefix))
-        starts = [*self.by_first.get((False, folded), ()), *self.by_first.get((True, case), ())]
-        for prefix in matched:
-            starts.extend(self.by_first.get((False, prefix), ()))
-        longer: dict[Key, list[Start]] = {}
-        for start in starts:
-            if len(start[0]) > 1:
-                longer.setdefault(start[0][1], []).append(start)
-        learned = self.words[word] = (folded, case, matched, tuple(start for start in starts if len(start[0]) == 1), longer or None)
+        matched = tuple((False, prefix + "*") for prefix in self.prefixes if folded.startswith(prefix) or word.lower().startswith(prefix))
+        learned = self.words[word] = (folded, case, ((False, folded), (True, case), *matched))
         return learned
+
+    def parts(self, compound: str) -> tuple[Part, ...]:
+        found = self.split.get(compound)
+        if found is None:
+            known = self.words
+            words = compound.split("-") if "-" in compound else (compound,)
+            found = self.split[compound] = tuple((known.get(part) or self.learn(part), part, n > 0) for n, part in enumerate(words))
+        return found
+
+    def learn_compound(self, compound: str) -> Starts:
+        """The phrases a compound starts. Most words start none; that is decided from the first word's keys alone."""
+        first = compound.split("-", 1)[0] if "-" in compound else compound
+        by_first = self.by_first
+        if not self.prefixes and (False, fold(first)) not in by_first and (True, cased(first)) not in by_first:
+            self.compounds[compound] = NOTHING
+            return NOTHING
+        parts = self.parts(compound)
+        size = len(parts)
+        inside: list[tuple[int, str]] = []
+        spill: dict[Key, list[Spill]] = {}
+        for key in parts[0][0][2]:
+            for keys, pid in by_first.get(key, ()):
+                end = len(keys)
+                if end > size:
+                    if all(_matches(k, parts[n][0]) for n, k in enumerate(keys[1:size], 1)):
+                        spill.setdefault(keys[size], []).append((keys, pid, size))
+                elif all(_matches(k, parts[n][0]) for n, k in enumerate(keys[1:], 1)) and (end == size or parts[end][0][0] in SUFFIXES):
+                    inside.append((pid, _written(parts[:end])))
+        starts = self.compounds[compound] = (tuple(inside), spill or None)
+        return starts
 
     def scan(self, text: str) -> list[tuple[int, str]]:
         """Every (phrase id, the words as written) occurring in text, in text order."""
-        words: list[Learned] = []
-        raw: list[str] = []
-        glued: list[bool] = []
-        known = self.words
-        for compound in WORD.findall(text.translate(HYPHENS) if "\u2010" in text or "\u2011" in text else text):
-            first = True
-            for part in compound.split("-") if "-" in compound else (compound,):
-                words.append(known.get(part) or self.learn(part))
-                raw.append(part)
-                glued.append(not first)
-                first = False
+        tokens = WORD.findall(text.translate(HYPHENS) if "\u2010" in text or "\u2011" in text else text)
+        compounds, hot = self.compounds, self.hot
+        unseen = set(tokens) - self.seen
+        if unseen:
+            for token in unseen:
+                if self.learn_compound(token) != NOTHING:
+                    hot.add(token)
+            self.seen |= unseen
+        here = hot.intersection(tokens)
         found: list[tuple[int, str]] = []
-        size = len(words)
-        for at in range(size):
-            word = words[at]
-            singles, longer = word[3], word[4]
-            if (not singles and longer is None) or glued[at]:
+        if not here:
+            return found
+        span, count = self.longest, len(tokens)
+        for at in [n for n, token in enumerate(tokens) if token in here]:
+            token = tokens[at]
+            inside, spill = compounds[token]
+            if inside:
+                found.extend(inside)
+            if spill is None or at + 1 == count:
                 continue
-            starts: list[Start] = list(singles)
-            if longer is not None and at + 1 < size:
-                after = words[at + 1]
-                for key in ((False, after[0]), (True, after[1]), *((False, prefix) for prefix in after[2])):
-                    starts.extend(longer.get(key, ()))
-            for keys, pid in starts:
-                end = at + len(keys)
-                if end > size or (end < size and glued[end] and words[end][0] not in SUFFIXES):
+            after = self.parts(tokens[at + 1])
+            candidates = [start for key in after[0][0][2] for start in spill.get(key, ())]
+            if not candidates:
+                continue
+            parts = self.parts(token) + tuple(part for next_token in tokens[at + 1 : at + span] for part in self.parts(next_token))
+            size = len(parts)
+            for keys, pid, done in candidates:
+                end = len(keys)
+                if end > size or (end < size and parts[end][2] and parts[end][0][0] not in SUFFIXES):
                     continue
-                if len(keys) > 2 and not all(_matches(key, words[at + offset]) for offset, key in enumerate(keys[2:], 2)):
+                if end > done + 1 and not all(_matches(key, parts[n][0]) for n, key in enumerate(keys[done + 1 :], done + 1)):
                     continue
-                found.append((pid, "".join(("-" if glued[n] else " ") + raw[n] if n > at else raw[n] for n in range(at, end))))
+                found.append((pid, _written(parts[:end])))
         return found
 
 
+def _written(parts: Sequence[Part]) -> str:
+    """Words of a text as written, hyphens where they were."""
+    return "".join(("-" if glued else " ") + raw if n else raw for n, (_, raw, glued) in enumerate(parts))
+
+
 def _matches(key: Key, word: Learned) -> bool:
-    is_cased, text = key
-    if is_cased:
-        return word[1] == text
-    return text in word[2] if text.endswith("*") else word[0] == text
+    return key in word[2]
 
 
 # ---------------------------------------------------------------- classification
@@ -276,12 +316,13 @@ class Classifier:
                         texts.setdefault(text, len(texts))
         self.pid = texts
         self.index = PhraseIndex(list(texts))
-        # Which topics each phrase can move, so a paper's scoring looks only at the topics it mentions.
-        self.moved: dict[int, set[tuple[int, int]]] = {}
+        self.unmoved = [[Scored(slug, 0, False, False, (), (), (), taxonomy.min_score) for slug, _ in group] for group in self.groups]
+        # Which topics each phrase can move, and where it stands in their rules, so a paper's scoring looks only at the phrases it has.
+        self.moved: dict[int, list[tuple[int, int, int, Phrase]]] = {}
         for g, group in enumerate(self.groups):
             for t, (_, rules) in enumerate(group):
-                for phrase in rules.phrases:
-                    self.moved.setdefault(texts[phrase.text], set()).add((g, t))
+                for order, phrase in enumerate(rules.phrases):
+                    self.moved.setdefault(texts[phrase.text], []).append((g, t, order, phrase))
 
     def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, dict[int, list[str]]]:
         """Each place's phrases found: phrase id -> the words as written, once per occurrence."""
@@ -297,27 +338,28 @@ class Classifier:
     def score_all(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> tuple[list[Scored], list[Scored]]:
         """Every topic's and every paper type's score on a paper, in taxonomy order."""
         places = self.found(title, abstract, keywords)
-        anywhere = set(places["title"]) | set(places["abstract"]) | set(places["keywords"])
-        touched = {pair for pid in anywhere for pair in self.moved.get(pid, ())}
-        threshold = self.taxonomy.min_score
+        anywhere = places["title"].keys() | places["abstract"].keys() | places["keywords"].keys()
+        touched: dict[tuple[int, int], list[tuple[int, Phrase]]] = {}
+        for found in sorted(anywhere):
+            for g, t, order, phrase in self.moved.get(found, ()):
+                touched.setdefault((g, t), []).append((order, phrase))
         return [
             [
-                self._score(slug, rules, places, anywhere) if (g, t) in touched else Scored(slug, 0, False, False, (), (), (), threshold)
+                self._score(slug, rules, sorted(touched[g, t], key=_first), places, anywhere) if (g, t) in touched else self.unmoved[g][t]
                 for t, (slug, rules) in enumerate(group)
             ]
             for g, group in enumerate(self.groups)
         ]  # type: ignore[return-value]
 
-    def _score(self, slug: str, rules: Rules, places: dict[str, dict[int, list[str]]], anywhere: set[int]) -> Scored:
+    def _score(self, slug: str, rules: Rules, hits: list[tuple[int, Phrase]], places: dict[str, dict[int, list[str]]], anywhere: set[int]) -> Scored:
+        """One topic's score from the phrases of its rules found in the paper (`hits`, in the rules' order)."""
         taxonomy, pid = self.taxonomy, self.pid
         score, strong, in_title = 0, False, False
         excluded: list[str] = []
         unmet: list[str] = []
         evidence: dict[str, dict[str, None]] = {place: {} for place in PLACES}
-        for phrase in rules.phrases:
+        for _, phrase in hits:
             key = pid[phrase.text]
-            if key not in anywhere:
-                continue
             if (phrase.with_any and not any(pid[text] in anywhere for text in phrase.with_any)) or any(pid[text] in anywhere for text in phrase.without):
                 unmet.append(phrase.text)
                 continue
@@ -361,6 +403,10 @@ class Classifier:
     def choose_type(self, scores: Sequence[Scored]) -> str | None:
         ranked = sorted((s for s in scores if s.applies), key=lambda s: -s.score)
         return ranked[0].slug if ranked else None
+
+
+def _first(item: tuple[int, Phrase]) -> int:
+    return item[0]
 
 
 def _phrases(evidence: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:

@@ -321,20 +321,20 @@ def test_topics_index_lists_every_topic_with_its_count(small_pages_site: dict[st
     taxonomy, _ = parse_taxonomy(DEFAULT_TAXONOMY.read_text(encoding="utf-8"), "default")
     assert taxonomy is not None
     for topic in taxonomy.site_topics:
-        count = sum(topic.slug in p["topics"] for p in papers)
+        count = sum(topic.slug in {m["slug"] for m in p["topics"]} for p in papers)
         assert f'href="/digest/topics/{topic.slug}/">{topic.name}</a>' in index
         assert f'<td class="num count">{count}</td>' in index
 
 
 def test_topic_pages_are_paginated_newest_day_first(small_pages_site: dict[str, bytes]) -> None:
     papers = json.loads(small_pages_site["papers.json"])["papers"]
-    in_topic = [p for p in papers if "long-context" in p["topics"]]
+    in_topic = [p for p in papers if "long-context" in {m["slug"] for m in p["topics"]}]
     pages = [small_pages_site["topics/long-context/index.html"].decode()]
     number = 2
     while f"topics/long-context/page/{number}/index.html" in small_pages_site:
         pages.append(small_pages_site[f"topics/long-context/page/{number}/index.html"].decode())
         number += 1
-    assert len(pages) == -(-len(in_topic) // 7) > 1
+    assert len(pages) > 1  # how many papers a page takes is the site's (tests/site)
     shown = [p for page in pages for p in in_topic if f'href="/digest/papers/{p["id"]}/"' in page]
     assert sorted(p["id"] for p in shown) == sorted(p["id"] for p in in_topic)  # each paper on exactly one page
     dates = [p["first_seen"] for page in pages for p in sorted((q for q in in_topic if f'/papers/{q["id"]}/"' in page), key=lambda q: page.index(q["id"]))]
@@ -348,8 +348,8 @@ def test_topic_pages_are_paginated_newest_day_first(small_pages_site: dict[str, 
 def test_topic_markdown_lists_every_paper_and_links_day_mirrors(small_pages_site: dict[str, bytes]) -> None:
     papers = json.loads(small_pages_site["papers.json"])["papers"]
     markdown = small_pages_site["topics/long-context.md"].decode()
-    assert markdown.startswith("# Long context\n")
-    for paper in (p for p in papers if "long-context" in p["topics"]):
+    assert markdown.startswith("# Long context and memory\n")
+    for paper in (p for p in papers if "long-context" in {m["slug"] for m in p["topics"]}):
         assert f"(https://example.org/digest/papers/{paper['id']}/)" in markdown
     day_links = [line.split("](")[1].rstrip(")") for line in markdown.splitlines() if line.startswith("## [")]
     assert day_links
@@ -361,7 +361,7 @@ def test_paper_page_shows_why_each_topic_applies(small_pages_site: dict[str, byt
     papers = json.loads(small_pages_site["papers.json"])["papers"]
     paper = next(p for p in papers if p["title"] == "Giraffe: Adventures in Expanding Context Lengths in LLMs")
     page = small_pages_site[f"papers/{paper['id']}/index.html"].decode()
-    assert 'href="/digest/topics/long-context/">Long context</a>' in page
+    assert 'href="/digest/topics/long-context/">Long context and memory</a>' in page
     assert "<q>context length</q>" in page
 
 
