@@ -1,0 +1,209 @@
+"""`python -m bench.search_bench`: the search index's size and build cost, and search as a reader feels it in Chromium.
+
+For each corpus (the 2024 JSON corpus, and generated sets of --sizes entries
+from bench/corpus.py) it builds the site into memory, times the index alone
+(`search.index_files` on the built model, best of --repeats, with its
+tracemalloc peak) against the whole build, writes the site and serves it on
+127.0.0.1. Then, in the system Chromium through Playwright, each query is
+opened cold (a fresh browser context: empty cache) as `search/?q=...`:
+
+- bytes: what the page downloaded (document, CSS, JS and index files) up to
+  the moment the first results are in the DOM (Resource Timing's body sizes);
+- first: milliseconds from navigation start to the first results in the DOM;
+- then the query is typed again a character at a time into the warm page,
+  and each keystroke's input-event-to-results time is taken (median, max).
+
+Results are printed as a table; docs/search.md holds the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tarfile
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = REPO_ROOT / "tests" / "data" / "hf-daily-2024.tar.xz"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"),
+    *("--disable-component-update", "--disable-sync", "--no-first-run"),
+]
+QUERIES = ("diffusion", "reinforcement learning", "difusion", "video generation model")
+
+# Records each search:rendered event (search.js) with the bytes fetched so far.
+RECORDER = """
+window.__rendered = [];
+document.addEventListener("search:rendered", function (event) {
+  var bytes = 0;
+  performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource")).forEach(function (entry) {
+    bytes += entry.encodedBodySize || 0;
+  });
+  window.__rendered.push({ at: performance.now(), bytes: bytes, count: event.detail.count, query: event.detail.query });
+}, true);
+"""
+
+TYPE_QUERY = """
+async (query) => {
+  const input = document.getElementById('search-q');
+  const times = [];
+  for (let i = 1; i <= query.length; i++) {
+    const seen = window.__rendered.length;
+    const started = performance.now();
+    input.value = query.slice(0, i);
+    input.dispatchEvent(new Event('input'));
+    while (window.__rendered.length === seen) {
+      if (performance.now() - started > 10000) break;
+      await new Promise(r => setTimeout(r, 0));
+    }
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def make_project(workdir: Path, size: int | None) -> Path:
+    project = workdir / f"project-{size or 'corpus'}"
+    shutil.rmtree(project, ignore_errors=True)
+    dumps = project / "content" / "dumps"
+    if size is None:
+        with tarfile.open(CORPUS) as archive:
+            archive.extractall(workdir / "unpacked", filter="data")
+        shutil.copytree(workdir / "unpacked" / "hf-daily-2024", dumps)
+    else:
+        from bench.corpus import make_entries, write_text_dumps
+
+        write_text_dumps(make_entries(size), dumps)
+    (project / "digest.yaml").write_text("title: Search Bench\nbase_url: http://127.0.0.1:8000/\nyear: 2025\n", encoding="utf-8")
+    return project
+
+
+def measure_index(size: int | None, workdir: Path, repeats: int) -> tuple[Path, dict[str, Any]]:
+    from generator.build import build_site
+    from generator.config import load_config
+    from generator.site import search
+    from generator.site.output import write_atomic
+
+    project = make_project(workdir, size)
+    config, _ = load_config(project / "digest.yaml", project)
+    started = time.perf_counter()
+    result = build_site(config, project)
+    build_seconds = time.perf_counter() - started
+    write_atomic(config.output_dir, result.files)
+    site = result.site
+    del result
+    index_seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        files = search.index_files(site)
+        index_seconds.append(time.perf_counter() - started)
+    tracemalloc.start()
+    search.index_files(site)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    total = sum(map(len, files.values()))
+    return config.output_dir, {
+        "corpus": "2024 corpus" if size is None else f"{size:,} entries",
+        "papers": len(site.papers),
+        "build_s": build_seconds,
+        "index_s": min(index_seconds),
+        "index_peak_mb": peak / 1e6,
+        "index_files": len(files),
+        "index_bytes": total,
+        "bytes_per_paper": total / max(1, len(site.papers)),
+        "dictionary_bytes": len(files[search.INDEX_PATH]),
+    }
+
+
+def measure_browser(browser: Any, base_url: str, queries: Sequence[str]) -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    for query in queries:
+        context = browser.new_context()
+        page = context.new_page()
+        page.add_init_script(RECORDER)
+        page.goto(f"{base_url}search/?q={query}")
+        page.wait_for_function("window.__rendered.length > 0", timeout=60_000)
+        first = page.evaluate("window.__rendered[0]")
+        typed = page.evaluate(TYPE_QUERY, query)
+        heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
+        found[query] = {
+            "results": first["count"],
+            "first_ms": first["at"],
+            "bytes_kb": first["bytes"] / 1024,
+            "key_median_ms": statistics.median(typed),
+            "key_max_ms": max(typed),
+            "heap_mb": heap / 1e6,
+        }
+        context.close()
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.search_bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="20000,100000", help="generated sets, in entries (comma separated; '' for the corpus only)")
+    parser.add_argument("--repeats", type=int, default=3, help="index builds timed per corpus (best is kept)")
+    parser.add_argument("--queries", default=",".join(QUERIES))
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    args = parser.parse_args(argv)
+    sizes: list[int | None] = [None, *(int(s) for s in args.sizes.split(",") if s)]
+    queries = [q for q in args.queries.split(",") if q]
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="search-bench-") as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for size in sizes:
+            site, row = measure_index(size, Path(folder), args.repeats)
+            with serving(site) as base_url:
+                row["queries"] = measure_browser(browser, base_url, queries)
+            rows.append(row)
+            shutil.rmtree(site.parent, ignore_errors=True)
+        browser.close()
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for row in rows:
+        print(
+            f"{row['corpus']}: {row['papers']:,} papers; build {row['build_s']:.2f} s, index {row['index_s']:.2f} s "
+            f"({100 * row['index_s'] / row['build_s']:.0f}%), peak {row['index_peak_mb']:.0f} MB; {row['index_files']:,} files, "
+            f"{row['index_bytes'] / 1e6:.1f} MB = {row['bytes_per_paper']:.0f} B/paper; dictionary {row['dictionary_bytes'] / 1024:.1f} KB"
+        )
+        print(f"  {'query':<26} {'results':>8} {'KB first':>9} {'ms first':>9} {'ms/key med':>11} {'ms/key max':>11} {'heap MB':>8}")
+        for query, q in row["queries"].items():
+            timings = f"{q['first_ms']:>9.0f} {q['key_median_ms']:>11.1f} {q['key_max_ms']:>11.1f}"
+            print(f"  {query:<26} {q['results']:>8,} {q['bytes_kb']:>9.0f} {timings} {q['heap_mb']:>8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
