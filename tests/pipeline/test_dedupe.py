@@ -167,14 +167,21 @@ def test_digest_dupes_prints_groups_with_reasons_and_json(sample_project: Path) 
     assert report["rules"]["fuzzy"] == 1 and report["entries"] > report["papers"]
 
 
-def test_the_site_lists_every_merge_on_the_dedupe_page(sample_project: Path) -> None:
+def test_the_site_says_how_many_papers_repeat_and_each_paper_page_lists_every_listing(sample_project: Path) -> None:
+    """Readers see merges in plain words (the how page, each paper's listings); the rules and scores are `digest dupes`'s."""
     built = subprocess.run([sys.executable, "-m", "generator", "build", "--quiet"], cwd=sample_project, capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
-    page = (sample_project / "site" / "dedupe" / "index.html").read_text(encoding="utf-8")
+    how = (sample_project / "site" / "how" / "index.html").read_text(encoding="utf-8")
     papers = json.loads((sample_project / "site" / "papers.json").read_text(encoding="utf-8"))["papers"]
     repeated = [p for p in papers if len(p["appearances"]) > 1]
     assert repeated
+    assert f"{len(repeated)} papers were listed more than once" in how
     for paper in repeated:
-        assert f'id="merge-{paper["id"]}"' in page
+        page = (sample_project / "site" / "papers" / paper["id"] / "index.html").read_text(encoding="utf-8")
+        listings = page.split('<ol class="appearances">', 1)[1].split("</ol>", 1)[0]
+        assert listings.count("<li>") == len(paper["appearances"])
         for appearance in paper["appearances"]:
-            assert f"{appearance['source']}:{appearance['line']}" in page
+            assert f'datetime="{appearance["date"]}"' in listings
+            assert appearance["source"] not in page
+
+
