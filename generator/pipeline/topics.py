@@ -34,7 +34,7 @@ TOPICS_NAME = "topics.yaml"
 DEFAULT_TAXONOMY = Path(__file__).parent / "default_topics.yaml"
 OTHER = Topic(slug="other", name="Other", description="Papers that match no topic: the rules to tune next.")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-SETTINGS = ("min_score", "title_weight", "max_topics", "relative_min", "keyword_weight", "abstract_min")
+SETTINGS = ("min_score", "title_weight", "title_only_weight", "max_topics", "relative_min", "keyword_weight", "abstract_min", "fallback_min")
 TOP_KEYS = ("topics", "paper_types", *SETTINGS)
 TOPIC_KEYS = ("name", "slug", "description", "include", "title_only", "support", "exclude", "min_score")
 PHRASE_KEYS = ("phrase", "with", "without")
@@ -64,13 +64,14 @@ class Rules:
 @dataclass(frozen=True, slots=True)
 class Taxonomy:
     """The rules. A topic applies when its score reaches its min_score and at least one include (or title_only) phrase counted:
-    title_weight per include or title_only phrase in the title, 1 per include occurrence in the abstract (at most ABSTRACT_CAP
+    title_weight per include phrase in the title, title_only_weight per title_only phrase there, 1 per include occurrence in the abstract (at most ABSTRACT_CAP
     per phrase), 1 per support phrase in the title and 1 in the abstract, keyword_weight per phrase in the API's keywords.
     The max_topics best are kept, each at least relative_min percent of the best one's score."""
 
     topics: tuple[Topic, ...]
     min_score: int = 2
     title_weight: int = 2
+    title_only_weight: int | None = None  # None: title_weight
     rules: tuple[Rules, ...] = ()  # one per topic; empty: each topic's include, title_only and exclude
     paper_types: tuple[Topic, ...] = ()
     type_rules: tuple[Rules, ...] = ()
@@ -78,6 +79,7 @@ class Taxonomy:
     relative_min: int = 0
     keyword_weight: int = 1
     abstract_min: int = 0  # with nothing of the topic in the title, the score it needs (when above its min_score)
+    fallback_min: int = 0  # a paper no topic applies to takes its best topic scoring this much (supporting words too); 0: Other
 
     @property
     def site_topics(self) -> tuple[Topic, ...]:
@@ -290,10 +292,12 @@ class Scored:
     unmet: tuple[str, ...]  # phrases found whose with/without context kept them from counting
     threshold: int
     abstract_min: int = 0
+    named: bool = False  # an include phrase of it is in the title: the paper says it is about this
+    vetoed: bool = False  # an exclude phrase is in the title, or one is in the abstract and the topic is not named in the title
 
     @property
     def applies(self) -> bool:
-        return self.strong and not self.excluded_by and self.score >= self.threshold and (self.in_title or self.score >= self.abstract_min)
+        return self.strong and not self.vetoed and self.score >= self.threshold and (self.in_title or self.score >= self.abstract_min)
 
 
 Classification = tuple[tuple[TopicMatch, ...], str | None]  # a paper's topics, best first, and its paper type
@@ -354,7 +358,8 @@ class Classifier:
     def _score(self, slug: str, rules: Rules, hits: list[tuple[int, Phrase]], places: dict[str, dict[int, list[str]]], anywhere: set[int]) -> Scored:
         """One topic's score from the phrases of its rules found in the paper (`hits`, in the rules' order)."""
         taxonomy, pid = self.taxonomy, self.pid
-        score, strong, in_title = 0, False, False
+        title_only_weight = taxonomy.title_weight if taxonomy.title_only_weight is None else taxonomy.title_only_weight
+        score, strong, in_title, named, excluded_in_title = 0, False, False, False, False
         excluded: list[str] = []
         unmet: list[str] = []
         evidence: dict[str, dict[str, None]] = {place: {} for place in PLACES}
@@ -365,11 +370,12 @@ class Classifier:
                 continue
             if phrase.kind == "exclude":
                 excluded.append(phrase.text)
+                excluded_in_title = excluded_in_title or key in places["title"]
                 continue
             title, abstract, keywords = (places[place].get(key) for place in PLACES)
             gained = 0
             if title:
-                gained += 1 if phrase.kind == "support" else taxonomy.title_weight
+                gained += 1 if phrase.kind == "support" else title_only_weight if phrase.kind == "title_only" else taxonomy.title_weight
             if abstract and phrase.kind != "title_only":
                 gained += 1 if phrase.kind == "support" else min(len(abstract), ABSTRACT_CAP)
             if keywords:
@@ -378,6 +384,7 @@ class Classifier:
                 continue
             score += gained
             in_title = in_title or bool(title)
+            named = named or (bool(title) and phrase.kind == "include")
             strong = strong or (phrase.kind != "support" and bool(title or (abstract and phrase.kind == "include")))
             for place, words in zip(PLACES, (title, abstract if phrase.kind != "title_only" else None, keywords), strict=True):
                 for word in words or ():
@@ -385,7 +392,8 @@ class Classifier:
                         evidence[place][word] = None
         threshold = rules.min_score if rules.min_score is not None else taxonomy.min_score
         shown = tuple((place, tuple(words)) for place, words in evidence.items() if words)
-        return Scored(slug, score, strong, in_title, tuple(excluded), shown, tuple(unmet), threshold, taxonomy.abstract_min)
+        vetoed = excluded_in_title or (bool(excluded) and not named)
+        return Scored(slug, score, strong, in_title, tuple(excluded), shown, tuple(unmet), threshold, taxonomy.abstract_min, named, vetoed)
 
     def classify(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> Classification:
         """The topics of a paper, best score first (ties in taxonomy order), at most max_topics; Other when none applies. And its paper type."""
@@ -395,9 +403,18 @@ class Classifier:
     def choose(self, scores: Sequence[Scored]) -> tuple[TopicMatch, ...]:
         ranked = sorted((s for s in scores if s.applies), key=lambda s: -s.score)  # stable: ties stay in taxonomy order
         if not ranked:
+            # No topic applies: the best one with something in the title and fallback_min points, supporting words
+            # included, when it leads alone; a word of the title says what the paper is about better than Other does.
+            least = self.taxonomy.fallback_min
+            candidates = sorted((s for s in scores if least and s.in_title and not s.vetoed and s.score >= least), key=lambda s: -s.score)
+            if candidates and (len(candidates) == 1 or candidates[0].score > candidates[1].score):
+                best = candidates[0]
+                return (TopicMatch(best.slug, _phrases(best.evidence), best.score, best.evidence),)
             return _IN_OTHER
+        # A topic whose include phrase is in the title is a subject of the paper whatever its score; any other must
+        # also come near the best, or it is a tool the paper uses, not what it is about.
         floor = ranked[0].score * self.taxonomy.relative_min
-        kept = [s for s in ranked if s.score * 100 >= floor][: self.taxonomy.max_topics]
+        kept = [s for s in ranked if s.named or s.score * 100 >= floor][: self.taxonomy.max_topics]
         return tuple(TopicMatch(s.slug, _phrases(s.evidence), s.score, s.evidence) for s in kept)
 
     def choose_type(self, scores: Sequence[Scored]) -> str | None:
@@ -690,7 +707,7 @@ def parse_taxonomy(text: str, path: str) -> tuple[Taxonomy | None, list[Problem]
     settings: dict[str, int] = {}
     for key in SETTINGS:
         if key in fields:
-            number = reader.whole_number(fields[key][1], key, least=0 if key in ("relative_min", "keyword_weight") else 1)
+            number = reader.whole_number(fields[key][1], key, least=0 if key in ("relative_min", "keyword_weight", "fallback_min") else 1)
             if number is not None:
                 settings[key] = number
     found: dict[str, list[tuple[Topic, Rules]]] = {"topics": [], "paper_types": []}
@@ -877,7 +894,7 @@ def format_explain(classifier: Classifier, paper: Paper) -> str:
         for s in shown:
             if s.slug in picked:
                 verdict = "given"
-            elif s.excluded_by:
+            elif s.vetoed:
                 verdict = "excluded by " + ", ".join(s.excluded_by)
             elif not s.strong:
                 verdict = "not given: only supporting words"

@@ -188,7 +188,36 @@ def test_title_only_phrases_do_not_count_in_the_abstract() -> None:
 def test_an_exclude_phrase_keeps_the_topic_out() -> None:
     assert slugs("Mixture of experts") == ["efficient-inference"]
     assert slugs("Mixture of experts: a survey") == [OTHER.slug]
-    assert slugs("Long-context mixture of experts", "In this survey we review.") == ["long-context"]  # only that topic is excluded
+    assert slugs("Long-context models", "A mixture of experts, a speculative decoding and a survey.") == ["long-context"]  # only that topic is excluded
+
+
+def test_an_exclude_phrase_in_the_abstract_does_not_unsay_the_title() -> None:
+    # The title names the topic: a word of the abstract does not take it away; the same word in the title does.
+    assert slugs("Mixture of experts for long context", "We survey routing.") == ["long-context", "efficient-inference"]
+    assert slugs("Mixture of experts, a survey", "Routing.") == [OTHER.slug]
+
+
+def test_a_title_only_word_weighs_less_than_an_include_phrase() -> None:
+    rules = "title_weight: 3\ntitle_only_weight: 2\nmin_score: 3\ntopics:\n  - name: Video\n"
+    rules += "    include: [video generation]\n    title_only: [animation]\n    support: [diffusion]\n"
+    assert slugs("Video Generation at last", rules=rules) == ["video"]  # an include phrase in the title is enough alone
+    assert slugs("Animation at last", rules=rules) == [OTHER.slug]  # a generic title word is not
+    assert slugs("Animation at last", "With diffusion.", rules=rules) == ["video"]  # with a supporting word it is
+
+
+def test_a_topic_named_in_the_title_is_kept_however_weak_beside_the_best() -> None:
+    rules = "relative_min: 80\ntopics:\n  - name: A\n    include: [alpha]\n  - name: B\n    include: [beta]\n"
+    abstract = "alpha alpha alpha alpha."
+    assert slugs("Beta things", abstract, rules) == ["a", "b"]  # B: 2 points against A's 3 (the abstract's cap), but in the title
+    assert slugs("Things", abstract + " beta beta", rules) == ["a"]  # B only in the abstract, under 80% of A: a tool, not a subject
+
+
+def test_fallback_min_gives_a_paper_its_best_title_word_rather_than_other() -> None:
+    rules = "fallback_min: 3\ntopics:\n  - name: A\n    include: [alpha]\n    support: [generic]\n    min_score: 5\n"
+    rules += "  - name: B\n    include: [beta]\n    min_score: 5\n"
+    assert slugs("Generic things", "generic generic alpha", rules) == ["a"]  # below min_score, but 3 points with a word in the title
+    assert slugs("Things", "generic alpha alpha", rules) == [OTHER.slug]  # nothing of it in the title
+    assert slugs("Generic things", "beta", rules.replace("fallback_min: 3", "fallback_min: 0")) == [OTHER.slug]  # 0: off
 
 
 def test_papers_matching_nothing_land_in_other_with_no_phrases() -> None:
@@ -258,7 +287,7 @@ def test_classifying_leaves_everything_but_topics_alone() -> None:
 # ---------------------------------------------------------------- the default taxonomy on real content
 
 
-@pytest.mark.xfail(reason="issue 30: the stricter rules leave 13% of the 2024 corpus in Other; coverage >= 0.90 not reached yet", strict=False)
+@pytest.mark.xfail(reason="issue 30: the sample's general-LLM surveys and time-series papers fit no topic of the default taxonomy; 86% covered", strict=False)
 def test_default_taxonomy_covers_the_sample(sample_project: Path) -> None:
     assert not (sample_project / "content" / "topics.yaml").exists()  # the packaged default applies
     result = build_site(load_config(None, sample_project)[0], sample_project)
@@ -270,7 +299,6 @@ def test_default_taxonomy_covers_the_sample(sample_project: Path) -> None:
     assert result.site.topics[-1] == OTHER and len(result.site.topics) >= 16
 
 
-@pytest.mark.xfail(reason="issue 30: the stricter rules leave 13% of the 2024 corpus in Other; coverage >= 0.90 not reached yet", strict=False)
 def test_default_taxonomy_covers_the_json_corpus(corpus_project: Path) -> None:
     result = build_site(load_config(None, corpus_project)[0], corpus_project)
     report = coverage(result.site.papers, result.site.topics)
