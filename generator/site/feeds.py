@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import markupsafe
 
 from generator.config import Config
 from generator.memo import Memo
@@ -90,6 +91,11 @@ class Category:
     name: str  # may be empty: a topic name of nothing but control characters
 
 
+@functools.lru_cache(maxsize=8192)
+def escaped_body(content_html: str) -> markupsafe.Markup:
+    return markupsafe.escape(content_html)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedItem:
     id: str  # urn:uuid:..., the same in RSS, Atom and JSON Feed
@@ -116,6 +122,11 @@ class FeedItem:
     def creator(self) -> str:
         """All the authors as one line: RSS readers show one dc:creator (newsboat the last of several)."""
         return ", ".join(self.authors)
+
+    @property
+    def content_xml(self) -> markupsafe.Markup:
+        """The body escaped for XML text, once for RSS and Atom (templates print it as it is)."""
+        return escaped_body(self.content_html)
 
     def with_id(self, item_id: str) -> FeedItem:
         return dataclasses.replace(self, id=item_id)
@@ -244,6 +255,7 @@ def rfc822(value: dt.date | dt.datetime) -> str:
     return f"{WEEKDAYS[moment.weekday()]}, {moment.day:02d} {MONTHS[moment.month - 1]} {moment.year:04d} {moment:%H:%M:%S} +0000"
 
 
+@functools.lru_cache(maxsize=16384)
 def rfc3339(value: dt.date | dt.datetime) -> str:
     moment = as_moment(value)
     return f"{moment.date().isoformat()}T{moment:%H:%M:%S}Z"
@@ -542,7 +554,7 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
     months = months if len(months) > 1 else []
     month_links = [FeedPaths(*(absolute(link, path) for path in (p.rss, p.atom, p.json))) for p in map(archive_paths, months)]
     main_links = FeedPaths(absolute(link, MAIN_PATHS.rss), absolute(link, MAIN_PATHS.atom), absolute(link, MAIN_PATHS.json))
-    newest_archive = (Archive(prev=month_links[0].rss), Archive(prev=month_links[0].atom)) if months else (Archive(), Archive())
+    newest_archive = (Archive(prev=month_links[0].atom), Archive(prev=month_links[0].atom)) if months else (Archive(), Archive())
     weekly, monthly = digest_channels_items(site, listed, times, link, settings, author)
     result = [
         channel("all", title, description, home, MAIN_PATHS, paper_items(recent(listed, settings, dates)), archive=newest_archive),
@@ -666,8 +678,6 @@ def json_feed(channel: Channel, author: str) -> bytes:
         "authors": [{"name": author}],
         "language": "en",
     }
-    if channel.archive[0].prev:  # JSON Feed's own paging: the next older items are the newer archive's
-        document["next_url"] = channel.archive[0].prev.removesuffix(".xml") + ".json"
     if channel.hub:
         document["hubs"] = [{"type": "WebSub", "url": channel.hub}]
     document["items"] = [json_item(item) for item in channel.items]
@@ -719,13 +729,19 @@ def feed_files(site: Site, settings: FeedSettings, memo: Memo | None = None) -> 
     common = {"author": author, "generator": GENERATOR, "epoch": newest}
 
     def documents(channel: Channel) -> tuple[bytes, bytes, bytes]:
+        if channel.is_archive:
+            return b"", render(env, ATOM_TEMPLATE, channel=channel, **common), b""
         return render(env, RSS_TEMPLATE, channel=channel, **common), render(env, ATOM_TEMPLATE, channel=channel, **common), json_feed(channel, author)
 
     # A channel's documents depend on it, the author and the templates alone.
     made = memo.table("feed-documents", (template_sources(folders), author))
     files: dict[str, bytes] = {}
     for channel in feeds:
-        files[channel.paths.rss], files[channel.paths.atom], files[channel.paths.json] = made.get(channel, documents)
+        rss, atom, json_document = made.get(channel, documents)
+        if channel.is_archive:  # RFC 5005 archives are Atom documents (RFC 5005 is Atom's); the RSS feed links to them too
+            files[channel.paths.atom] = atom
+        else:
+            files[channel.paths.rss], files[channel.paths.atom], files[channel.paths.json] = rss, atom, json_document
     site_title = one_line(site.title) or GENERATOR
     link = site_urls(site)
     for name, listed in opml_lists(feeds, link).items():
