@@ -66,7 +66,9 @@ class Taxonomy:
     """The rules. A topic applies when its score reaches its min_score and at least one include (or title_only) phrase counted:
     title_weight per include phrase in the title, title_only_weight per title_only phrase there, 1 per include occurrence in the abstract (at most ABSTRACT_CAP
     per phrase), 1 per support phrase in the title and 1 in the abstract, keyword_weight per phrase in the API's keywords.
-    The max_topics best are kept, each at least relative_min percent of the best one's score."""
+    The max_topics best are kept: those with an include phrase in the title, and others scoring at least relative_min percent
+    of the best. An exclude phrase keeps a topic out when in the title, or in the abstract of a paper whose title has none of
+    the topic's include phrases. With fallback_min, a paper with no topic takes its best one with a word in the title."""
 
     topics: tuple[Topic, ...]
     min_score: int = 2
