@@ -119,8 +119,12 @@ def organization_names(paper: Paper) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in (organization.name, organization.fullname) if name))
 
 
-def paper_terms(paper: Paper, topic_names: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(strong terms, the other terms): title, authors, organization and arXiv id rank above abstract and topics."""
+def paper_terms(paper: Paper, topic_names: dict[str, str], canonical: dict[str, str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(strong terms, the other terms): title, authors, organization and arXiv id rank above abstract and topics.
+
+    With `canonical`, each term is that dict's one copy of the word: papers' terms are held until the
+    index is done, and one string per word instead of one per paper and word keeps that small.
+    """
     strong = word_set(" ".join((paper.title, *paper.authors, *organization_names(paper))))
     if paper.arxiv_id:
         strong.add(paper.arxiv_id.lower())
@@ -128,7 +132,9 @@ def paper_terms(paper: Paper, topic_names: dict[str, str]) -> tuple[tuple[str, .
     weak -= strong
     weak.update(":" + match.slug for match in paper.topics)
     # Tuples in the sets' own order: far less memory than sets, and the order never shows (postings ascend).
-    return tuple(strong), tuple(weak)
+    if canonical is None:
+        return tuple(strong), tuple(weak)
+    return tuple(map(canonical.setdefault, strong, strong)), tuple(map(canonical.setdefault, weak, weak))
 
 
 def doc_json(paper: Paper) -> bytes:
@@ -208,7 +214,8 @@ def index_files(site: Site, memo: Memo | None = None) -> dict[str, bytes]:
     context = tuple(sorted(topic_names.items()))
     terms_table, docs_table = memo.table("search-terms", context), memo.table("search-doc")
     papers = site.papers
-    term_lists = [terms_table.get(paper, lambda p: paper_terms(p, topic_names)) for paper in papers]
+    canonical: dict[str, str] = {}
+    term_lists = [terms_table.get(paper, lambda p: paper_terms(p, topic_names, canonical)) for paper in papers]
     postings = postings_of(term_lists)
     del term_lists
     table = codes(2 * len(papers) + 2)
