@@ -9,6 +9,7 @@ import re
 UNESCAPED_SPECIAL = re.compile(r"(?<!\\)([&%#])")
 UNESCAPED_UNDERSCORE = re.compile(r"(?<!\\)_")
 WHITESPACE = re.compile(r"\s+")
+PLAIN = re.compile(r"[^\s&%#_${}\\]+(?: [^\s&%#_${}\\]+)*")
 
 
 def balanced(text: str) -> bool:
@@ -27,7 +28,12 @@ def bibtex_text(text: str) -> str:
     """Text for a BibTeX field, as written: on one line; & % # escaped; _ escaped outside $math$ (inside it
     is a subscript); braces kept when they balance (`{BERT}` protects case) and escaped when they do not,
     so no title can end its field early or leave the .bib unparseable."""
-    text = WHITESPACE.sub(" ", str(text)).strip()
+    text = str(text)
+    return text if PLAIN.fullmatch(text) else escaped(text)  # most names and titles: nothing to escape, one space between words
+
+
+def escaped(text: str) -> str:
+    text = WHITESPACE.sub(" ", text).strip()
     text = UNESCAPED_SPECIAL.sub(r"\\\1", text)
     parts = text.split("$")
     if len(parts) % 2 == 0:  # an odd number of $: no math, every $ is a character
