@@ -150,7 +150,6 @@ def workflow_commands() -> list[str]:
     return [line.strip() for step in steps for line in step.get("run", "").splitlines() if line.strip()]
 
 
-@pytest.mark.xfail(reason="the README's deploy section lists these commands once the lead adds it (issue 28)", strict=False)
 def test_every_command_the_workflow_runs_is_in_the_readme() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [command for command in workflow_commands() if command not in readme]
