@@ -54,7 +54,8 @@ topics:
     title_only: [AI, 3D]
     support: [SOTA, large language model]
   - name: Hyphens
-    include: [test-time scaling, chain-of-thought, state-of-the-art, real-world, fine-tuning, long-context, mixture-of-experts, text-to-image, vision-language model, in-context learning]
+    include: [test-time scaling, chain-of-thought, state-of-the-art, real-world, fine-tuning, long-context, mixture-of-experts,
+      text-to-image, vision-language model, in-context learning]
     title_only: [scale, world, time, large]
     support: [diffusion]
     exclude: [{phrase: text-to-speech, without: [image]}]
