@@ -18,7 +18,7 @@ from generator.config import Config
 from generator.heap import cycle_collector_paused
 from generator.memo import Memo
 from generator.model import ContentPage, Entry, Site
-from generator.pipeline import ingest, pages, topics
+from generator.pipeline import ingest, pages, topics, watches
 from generator.pipeline.assemble import assemble
 from generator.problems import Problem, Severity, ThemeError
 from generator.progress import Progress, no_progress
@@ -135,6 +135,8 @@ def build_model(
     progress("topics")
 
     papers = topics.classify_papers(deduped.papers, taxonomy, memo, worked_out) if taxonomy else deduped.papers
+    if config.watch:
+        papers = watches.mark(papers, config.watch)
     timer.lap("topics")
 
     content_pages, page_problems = pages.load_pages(config.content_dir, config.base_path)

@@ -110,6 +110,7 @@ class Paper:
     merges: tuple[MergeReason, ...] = ()
     topics: tuple[TopicMatch, ...] = ()  # strongest first, at most the taxonomy's max_topics
     paper_type: str | None = None  # survey | benchmark | technical-report | position (the taxonomy's paper_types), or None
+    watched: tuple[str, ...] = ()  # the labels of the digest.yaml watches it matches ("Author: Yann LeCun")
     _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     __hash__ = hash_once  # papers key the memo tables (memo.py)

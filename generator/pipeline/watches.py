@@ -11,9 +11,10 @@ phrase is written, never what it says:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from generator.model import Paper
@@ -134,3 +135,12 @@ def watched_papers(watches: Iterable[Watch], papers: Iterable[Paper]) -> dict[Wa
     """Each watch with the ids of its papers, in the order of `papers`."""
     listed = tuple(papers)
     return {watch: matching(watch, listed) for watch in watches}
+
+
+def mark(papers: Sequence[Paper], watches: Sequence[Watch]) -> tuple[Paper, ...]:
+    """The papers, each that a watch matches carrying its watches' labels (in digest.yaml's order) for the cards to show."""
+    labels: dict[str, list[str]] = {}
+    for watch, ids in watched_papers(watches, papers).items():
+        for paper_id in ids:
+            labels.setdefault(paper_id, []).append(watch.label)
+    return tuple(dataclasses.replace(paper, watched=tuple(labels[paper.id])) if paper.id in labels else paper for paper in papers)

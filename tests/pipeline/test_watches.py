@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +93,21 @@ def test_the_watch_section_is_read_and_its_mistakes_point_at_their_line() -> Non
     assert problems[0].line == 2 and "twice" in problems[0].message
     _, problems = parse_config("watch:\n  orgs: [\"\"]\n", "digest.yaml", Path("."))
     assert problems[0].line == 2 and "not a name" in problems[0].message
+
+
+def test_cards_of_watched_papers_carry_the_watch_and_no_other_card_does(sample_2026_project: Path) -> None:
+    config = sample_2026_project / "digest.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + 'watch:\n  authors: ["Yijiang Li"]\n  orgs: [google]\n', encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "generator", "build", "--quiet"], cwd=sample_2026_project, check=True)
+    site = sample_2026_project / "site"
+    papers = json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]
+    expected = {p["id"] for p in papers if "Yijiang Li" in p["authors"] or (p["organization"] or {}).get("name") == "google"}
+    assert len(expected) >= 5
+    watched = set()
+    for page in (site / "days").glob("*/index.html"):
+        for card in re.findall(r'<li class="card[^"]*"[^>]*>.*?</li>\n', page.read_text(encoding="utf-8"), re.S):
+            paper_id = re.search(r'href="/daily/papers/([^/]+)/"', card)[1]
+            if 'class="card watched"' in card:
+                watched.add(paper_id)
+                assert "Author: Yijiang Li" in card or "Organization: google" in card
+    assert watched == expected
