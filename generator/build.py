@@ -141,7 +141,8 @@ def build_model(
 
     content_pages, page_problems = pages.load_pages(config.content_dir, config.base_path)
     problems.extend(page_problems)
-    site_model = dataclasses.replace(assemble(papers, config, taxonomy.site_topics if taxonomy else ()), pages=content_pages)
+    facets = (taxonomy.site_topics, taxonomy.paper_types) if taxonomy else ((), ())
+    site_model = dataclasses.replace(assemble(papers, config, *facets), pages=content_pages)
     timer.lap("assemble")
     broken_page = any(p.severity is Severity.ERROR for p in page_problems)
     return ModelResult(site_model, tuple(problems), dumps, len(entries), deduped.candidate_pairs, fatal=taxonomy is None or broken_page)

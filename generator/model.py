@@ -164,4 +164,5 @@ class Site:
     days: tuple[Day, ...]  # newest first
     topics: tuple[Topic, ...] = ()
     pages: tuple[ContentPage, ...] = field(default=())
+    paper_types: tuple[Topic, ...] = ()  # the taxonomy's second facet (survey, benchmark, ...): a badge and pages
     description: str = ""

@@ -36,7 +36,7 @@ def build_days(papers: Sequence[Paper]) -> tuple[Day, ...]:
     return tuple(days)
 
 
-def assemble(papers: Sequence[Paper], config: Config, topics: Sequence[Topic] = ()) -> Site:
+def assemble(papers: Sequence[Paper], config: Config, topics: Sequence[Topic] = (), paper_types: Sequence[Topic] = ()) -> Site:
     order = {paper.id: index for index, paper in enumerate(papers)}
     newest_first = sorted(papers, key=lambda p: (-p.first_seen.toordinal(), order[p.id]))
     return Site(
@@ -46,4 +46,5 @@ def assemble(papers: Sequence[Paper], config: Config, topics: Sequence[Topic] = 
         papers=tuple(newest_first),
         days=build_days(papers),
         topics=tuple(topics),
+        paper_types=tuple(paper_types),
     )

@@ -16,7 +16,7 @@ PAGES_DIR = "pages"
 FRONT_MATTER_FENCE = "---"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Output folders the generator itself writes: a page there would clobber or shadow generated ones.
-RESERVED_SLUGS = frozenset({"days", "papers", "topics", "static", "search", "archive", "feeds", "dedupe", "index", "how", "weeks", "months"})
+RESERVED_SLUGS = frozenset({"days", "papers", "topics", "static", "search", "archive", "feeds", "dedupe", "index", "how", "weeks", "months", "types", "watch"})
 FRONT_MATTER_KEYS = ("title", "description", "slug", "nav")
 
 if TYPE_CHECKING:

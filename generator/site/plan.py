@@ -153,7 +153,9 @@ def pager(page: int, pages: int) -> tuple[int | None, ...]:
 def plan_topic_pages(site: Site, page_size: int, memo: Memo | None = None) -> Iterable[PageSpec]:
     """The topics index, each topic's numbered pages (whole days, about page_size papers each), its Markdown mirror and BibTeX."""
     counts = topic_counts(site)
-    yield PageSpec("topics/index.html", "topics.html", (("topics", counts), ("paper_count", len(site.papers))))
+    kinds = Counter(paper.paper_type for paper in site.papers if paper.paper_type)
+    types = tuple((kind, kinds[kind.slug]) for kind in site.paper_types if kinds[kind.slug])
+    yield PageSpec("topics/index.html", "topics.html", (("topics", counts), ("paper_count", len(site.papers)), ("types", types)))
     grouped = papers_by_topic(site.papers, site.topics)
     names = topic_names(site)
     planned = (memo or Memo()).table("topic-pages", (page_size, names))
@@ -209,6 +211,19 @@ def how_values(site: Site) -> tuple[tuple[str, Any], ...]:
     )
 
 
+def plan_type_pages(site: Site, page_size: int, names: tuple[tuple[str, str], ...]) -> Iterable[PageSpec]:
+    """A paper type's numbered pages (types/<slug>/): its papers in whole days, newest first, like a topic's."""
+    for kind in site.paper_types:
+        papers = tuple(paper for paper in site.papers if paper.paper_type == kind.slug)
+        if not papers:
+            continue
+        chunks = pages_of_days(days_of(papers), page_size)
+        for number, chunk in enumerate(chunks, start=1):
+            values = (("kind", kind), ("days", tuple(chunk)), ("total", len(papers)), ("page", number), ("pages", len(chunks)))
+            values += (("pager", pager(number, len(chunks))), ("names", names))
+            yield PageSpec(urls.file_for(urls.type_dir(kind.slug, number)), "type.html", values)
+
+
 def plan_watch_pages(site: Site, watches: Sequence[Watch], names: tuple[tuple[str, str], ...]) -> Iterable[PageSpec]:
     """A page per watch of digest.yaml (watch/<slug>/): its papers newest day first, with its feeds (feeds.py)."""
     papers_by_id = {paper.id: paper for paper in site.papers}
@@ -242,6 +257,7 @@ def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None, watche
         yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
     yield from plan_periods(site, papers_by_id, names)
     yield from plan_watch_pages(site, watches, names)
+    yield from plan_type_pages(site, page_size, names)
     beside = neighbours(site, papers_by_id)
     name_of = dict(names)
 

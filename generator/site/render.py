@@ -246,8 +246,10 @@ class Renderer:
         day_url = lambda date: link.url(urls.day_dir(date))  # noqa: E731 - one helper, a global and a filter
         paper_url = lambda paper_id: link.url(urls.paper_dir(paper_id))  # noqa: E731
         topic_url = lambda slug, page=1: link.url(urls.topic_dir(slug, page))  # noqa: E731
+        type_url = lambda slug, page=1: link.url(urls.type_dir(slug, page))  # noqa: E731
         static_url = lambda name: link.url("static/" + name)  # noqa: E731
         helpers = {"url": link.url, "absolute_url": link.absolute, "day_url": day_url, "paper_url": paper_url, "topic_url": topic_url, "static_url": static_url}
+        helpers["type_url"] = type_url
         # Each URL helper is a filter too ({{ date | day_url }}): a template calls a filter directly and a
         # function through Context.call, which costs more than most helpers do.
         # As filters they take the context: Jinja folds a filter of a constant ('archive/' | url) at compile

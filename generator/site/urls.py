@@ -24,6 +24,10 @@ def topic_dir(slug: str, page: int = 1) -> str:
     return f"topics/{slug}/" if page == 1 else f"topics/{slug}/page/{page}/"
 
 
+def type_dir(slug: str, page: int = 1) -> str:
+    return f"types/{slug}/" if page == 1 else f"types/{slug}/page/{page}/"
+
+
 def topic_markdown(slug: str) -> str:
     return f"topics/{slug}.md"
 

@@ -100,3 +100,20 @@ def test_the_dedupe_report_is_not_a_page_and_how_it_is_made_is_linked_from_every
     for path, data in sample_2026.items():
         if path.endswith(".html") and path != "404.html":
             assert 'href="/daily/how/"' in data.decode("utf-8"), path
+
+
+def test_each_paper_type_has_pages_holding_exactly_its_papers_and_badges_link_there(sample_2026_project: Path) -> None:
+    config = load_config(None, sample_2026_project)[0]
+    result = build_site(config, sample_2026_project)
+    by_type: dict[str, set[str]] = {}
+    for each in result.site.papers:
+        if each.paper_type:
+            by_type.setdefault(each.paper_type, set()).add(each.id)
+    assert by_type.get("benchmark") and len(by_type) >= 2
+    shown: dict[str, set[str]] = {}
+    for path, data in result.files.items():
+        if found := re.fullmatch(r"types/([^/]+)/(?:page/\d+/)?index\.html", path):
+            shown.setdefault(found[1], set()).update(re.findall(r'class="t"><a href="/daily/papers/([^/]+)/"', data.decode()))
+    assert shown == by_type
+    listed = next(p for p in result.site.papers if p.paper_type == "benchmark")
+    assert b'<a class="badge" href="/daily/types/benchmark/">Benchmark</a>' in result.files[f"papers/{listed.id}/index.html"]
