@@ -17,8 +17,10 @@ import dataclasses
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +174,60 @@ Spill = tuple[tuple[Key, ...], int, int]  # a phrase's keys, its id, and how man
 # that go on into the next words, by the key they need next.
 Starts = tuple[tuple[tuple[int, str], ...], dict[Key, list[Spill]] | None]
 NOTHING: Starts = ((), None)
+# The words a compound's next compound must start with for a phrase to go on: lowercase forms of case-free keys,
+# exact forms of case-sensitive ones, and prefixes.
+Needs = tuple[frozenset[str], frozenset[str], tuple[str, ...]]
+# Where a place's phrases were found: phrase id -> (occurrences, the distinct words as written, first found first).
+Hits = dict[int, tuple[int, tuple[str, ...]]]
+# A phrase found: the index of the compound it starts in (-1: the first of `token`), its id, the words as written, how often, that compound.
+Occurrence = tuple[int, int, str, int, str]
+
+
+def free_forms(key: str) -> tuple[str, ...]:
+    """The lowercase ASCII words whose case-free key is `key` ("model": model, models; "study": study, studies)."""
+    candidates = (key, key + "s", key[:-1] + "ies") if key.endswith("y") else (key, key + "s")
+    return tuple(word for word in dict.fromkeys(candidates) if stem(word) == key)
+
+
+def cased_forms(key: str) -> tuple[str, ...]:
+    """The words whose case-sensitive key is `key` ("LLM": LLM, LLMs)."""
+    return tuple(word for word in dict.fromkeys((key, key + "s")) if cased(word) == key)
+
+
+def needs_of(keys: Iterable[Key]) -> Needs:
+    free = frozenset(form for is_cased, key in keys if not is_cased and not key.endswith("*") for form in free_forms(key))
+    exact = frozenset(form for is_cased, key in keys if is_cased for form in cased_forms(key))
+    return free, exact, tuple(key[:-1] for is_cased, key in keys if not is_cased and key.endswith("*"))
+
+
+def _may_start(low: str | None, word: str, needs: Needs) -> bool:
+    """Whether a word (`low`: its lowercase, None when not ASCII) can carry one of the keys `needs` lists; never False when it can."""
+    if low is None:
+        return True
+    free, exact, prefixes = needs
+    return low in free or word in exact or (bool(prefixes) and (low.startswith(prefixes) or stem(low).startswith(prefixes)))
+
+
+class _Spaces(dict[int, str]):
+    """A str.translate table: every character that is not a letter or digit becomes a space, the Unicode hyphens "-"."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = made = char if char.isalnum() else "-" if char in "-\u2010\u2011" else " "
+        return made
+
+
+SPACES = _Spaces()
+ODD_HYPHENS = ("--", " -", "- ")
+
+
+def words_of(text: str) -> list[str]:
+    """WORD.findall(text) with the Unicode hyphens made "-": the compounds of a text, in order. Splitting the text with
+    every other separator made a space is the same and faster, unless a hyphen stands at a compound's edge."""
+    spaced = text.translate(SPACES)
+    if spaced.startswith("-") or spaced.endswith("-") or any(odd in spaced for odd in ODD_HYPHENS):
+        return WORD.findall(spaced)
+    return spaced.split()
 
 
 class PhraseIndex:
@@ -189,10 +245,13 @@ class PhraseIndex:
                 longest = max(longest, len(keys))
         self.prefixes = tuple(sorted(prefixes))
         self.longest = longest  # a phrase spans at most this many words, so at most this many compounds
+        self.first_needs = needs_of(self.by_first)  # what a word must be to start any phrase
         self.words: dict[str, Learned] = {}
-        self.compounds: dict[str, Starts] = {}
-        self.hot: set[str] = set()  # the compounds that start a phrase: the only places a match can begin
-        self.seen: set[str] = set()  # the compounds learned: the keys of self.compounds
+        self.compounds: dict[str, Starts] = {}  # the compounds that start a phrase
+        self.hot: set[str] = set()  # their keys: the only places a match can begin
+        self.needs: dict[str, Needs] = {}  # of each compound whose phrases go on into the next compound
+        # Every compound seen: its first word, lowercase (None when not ASCII), and as written.
+        self.firsts: dict[str, tuple[str | None, str]] = {}
         self.split: dict[str, tuple[Part, ...]] = {}
 
     def learn(self, word: str) -> Learned:
@@ -210,13 +269,9 @@ class PhraseIndex:
         return found
 
     def learn_compound(self, compound: str) -> Starts:
-        """The phrases a compound starts. Most words start none; that is decided from the first word's keys alone."""
-        first = compound.split("-", 1)[0] if "-" in compound else compound
-        by_first = self.by_first
-        if not self.prefixes and (False, fold(first)) not in by_first and (True, cased(first)) not in by_first:
-            self.compounds[compound] = NOTHING
-            return NOTHING
+        """The phrases a compound starts, from its words' keys."""
         parts = self.parts(compound)
+        by_first = self.by_first
         size = len(parts)
         inside: list[tuple[int, str]] = []
         spill: dict[Key, list[Spill]] = {}
@@ -228,36 +283,74 @@ class PhraseIndex:
                         spill.setdefault(keys[size], []).append((keys, pid, size))
                 elif all(_matches(k, parts[n][0]) for n, k in enumerate(keys[1:], 1)) and (end == size or parts[end][0][0] in SUFFIXES):
                     inside.append((pid, _written(parts[:end])))
-        starts = self.compounds[compound] = (tuple(inside), spill or None)
-        return starts
+        return tuple(inside), spill or None
 
-    def scan(self, text: str) -> list[tuple[int, str]]:
-        """Every (phrase id, the words as written) occurring in text, in text order."""
-        tokens = WORD.findall(text.translate(HYPHENS) if "\u2010" in text or "\u2011" in text else text)
-        compounds, hot = self.compounds, self.hot
-        unseen = set(tokens) - self.seen
+    def learn_all(self, compounds: Iterable[str]) -> None:
+        """Learn compounds not seen before. Most start no phrase, which their first word's spelling tells without folding it."""
+        firsts, needs = self.firsts, self.first_needs
+        for compound in compounds:
+            first = compound.partition("-")[0] if "-" in compound else compound
+            low = first.lower() if first.isascii() else None
+            firsts[compound] = (low, first)
+            if not _may_start(low, first, needs):
+                continue
+            starts = self.learn_compound(compound)
+            if starts != NOTHING:
+                self.compounds[compound] = starts
+                self.hot.add(compound)
+                if starts[1] is not None:
+                    self.needs[compound] = needs_of(starts[1])
+
+    def occurrences(self, text: str) -> tuple[list[str], list[Occurrence]]:
+        """A text's compounds, and each phrase found in them. A phrase inside one compound is found once for all the
+        compound's occurrences (where: -1, the index is looked up only when needed); one that goes on into the next
+        compounds once per occurrence, in text order."""
+        tokens = words_of(text)
+        counts = Counter(tokens)
+        unseen = [*filterfalse(self.firsts.__contains__, counts)]
         if unseen:
-            for token in unseen:
-                if self.learn_compound(token) != NOTHING:
-                    hot.add(token)
-            self.seen |= unseen
-        here = hot.intersection(tokens)
-        found: list[tuple[int, str]] = []
+            self.learn_all(unseen)
+        here = self.hot.intersection(counts)
+        found: list[Occurrence] = []
         if not here:
-            return found
-        span, count = self.longest, len(tokens)
-        for at in [n for n, token in enumerate(tokens) if token in here]:
-            token = tokens[at]
+            return tokens, found
+        compounds = self.compounds
+        going_on: set[str] = set()
+        for token in here:
             inside, spill = compounds[token]
             if inside:
-                found.extend(inside)
-            if spill is None or at + 1 == count:
-                continue
-            after = self.parts(tokens[at + 1])
+                count = counts[token]
+                found.extend((-1, pid, words, count, token) for pid, words in inside)
+            if spill is not None:
+                going_on.add(token)
+        if going_on:
+            self.spills(tokens, going_on, found)
+        return tokens, found
+
+    def spills(self, tokens: list[str], going_on: set[str], found: list[Occurrence]) -> None:
+        """The phrases that start in one of the compounds `going_on` and go on into the next ones."""
+        compounds, needs, firsts, parts_of = self.compounds, self.needs, self.firsts, self.parts
+        span, count = self.longest, len(tokens)
+        for at in compress(range(count - 1), map(going_on.__contains__, tokens)):
+            token = tokens[at]
+            low, first = firsts[tokens[at + 1]]
+            if low is not None:  # most compounds are followed by no word a phrase of theirs goes on with: ruled out by spelling
+                free, exact, prefixes = needs[token]
+                if low not in free and first not in exact and not (prefixes and (low.startswith(prefixes) or stem(low).startswith(prefixes))):
+                    continue
+            spill = compounds[token][1]
+            assert spill is not None
+            after = parts_of(tokens[at + 1])
             candidates = [start for key in after[0][0][2] for start in spill.get(key, ())]
             if not candidates:
                 continue
-            parts = self.parts(token) + tuple(part for next_token in tokens[at + 1 : at + span] for part in self.parts(next_token))
+            # The words of as many compounds as the longest candidate needs, within `span` compounds.
+            longest = max(len(keys) for keys, _, _ in candidates)
+            parts = parts_of(token) + after
+            for next_token in tokens[at + 2 : at + span] if len(parts) < longest else ():
+                parts += parts_of(next_token)
+                if len(parts) >= longest:
+                    break
             size = len(parts)
             for keys, pid, done in candidates:
                 end = len(keys)
@@ -265,8 +358,36 @@ class PhraseIndex:
                     continue
                 if end > done + 1 and not all(_matches(key, parts[n][0]) for n, key in enumerate(keys[done + 1 :], done + 1)):
                     continue
-                found.append((pid, _written(parts[:end])))
-        return found
+                found.append((at, pid, _written(parts[:end]), 1, token))
+
+    def hits(self, text: str) -> Hits:
+        """Each phrase found in text: how often, and the distinct words as written, first found first."""
+        tokens, found = self.occurrences(text)
+        if not found:
+            return {}
+        by_pid: dict[int, list[Occurrence]] = {}
+        for item in found:
+            by_pid.setdefault(item[1], []).append(item)
+        hits: Hits = {}
+        for pid, items in by_pid.items():
+            if len(items) == 1:
+                hits[pid] = (items[0][3], (items[0][2],))
+                continue
+            # Several compounds hold the phrase: their words are in the order of their first occurrences.
+            placed = sorted((tokens.index(token) if at < 0 else at, n, words, count) for n, (at, _, words, count, token) in enumerate(items))
+            hits[pid] = (sum(count for *_, count in placed), tuple(dict.fromkeys(words for _, _, words, _ in placed)))
+        return hits
+
+    def scan(self, text: str) -> list[tuple[int, str]]:
+        """Every (phrase id, the words as written) occurring in text, in text order."""
+        tokens, found = self.occurrences(text)
+        spread: list[tuple[int, int, int, int, str]] = []
+        for n, (at, pid, words, _count, token) in enumerate(found):
+            if at >= 0:
+                spread.append((at, 1, n, pid, words))
+            else:
+                spread.extend((where, 0, n, pid, words) for where, other in enumerate(tokens) if other == token)
+        return [(pid, words) for *_, pid, words in sorted(spread)]
 
 
 def _written(parts: Sequence[Part]) -> str:
@@ -303,6 +424,7 @@ class Scored:
 
 
 Classification = tuple[tuple[TopicMatch, ...], str | None]  # a paper's topics, best first, and its paper type
+Rule = tuple[Phrase, tuple[int, ...], tuple[int, ...]]  # a phrase of a topic's rules, the ids of its with and without phrases
 
 
 class Classifier:
@@ -323,84 +445,94 @@ class Classifier:
         self.pid = texts
         self.index = PhraseIndex(list(texts))
         self.unmoved = [[Scored(slug, 0, False, False, (), (), (), taxonomy.min_score) for slug, _ in group] for group in self.groups]
-        # Which topics each phrase can move, and where it stands in their rules, so a paper's scoring looks only at the phrases it has.
-        self.moved: dict[int, list[tuple[int, int, int, Phrase]]] = {}
+        # Which topics each phrase can move, where it stands in their rules and the ids of its context, so a paper's
+        # scoring looks only at the phrases it has.
+        self.moved: dict[int, list[tuple[int, int, int, Rule]]] = {}
         for g, group in enumerate(self.groups):
             for t, (_, rules) in enumerate(group):
                 for order, phrase in enumerate(rules.phrases):
-                    self.moved.setdefault(texts[phrase.text], []).append((g, t, order, phrase))
+                    rule = (phrase, tuple(texts[text] for text in phrase.with_any), tuple(texts[text] for text in phrase.without))
+                    self.moved.setdefault(texts[phrase.text], []).append((g, t, order, rule))
+        self.thresholds = [[taxonomy.min_score if rules.min_score is None else rules.min_score for _, rules in group] for group in self.groups]
+        self.title_only_weight = taxonomy.title_weight if taxonomy.title_only_weight is None else taxonomy.title_only_weight
 
-    def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, dict[int, list[str]]]:
-        """Each place's phrases found: phrase id -> the words as written, once per occurrence."""
-        places: dict[str, dict[int, list[str]]] = {}
-        for place, text in (("title", title), ("abstract", abstract), ("keywords", "\n".join(keywords))):
-            hits: dict[int, list[str]] = {}
-            if text:
-                for pid, words in self.index.scan(text):
-                    hits.setdefault(pid, []).append(words)
-            places[place] = hits
-        return places
+    def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, Hits]:
+        """Each place's phrases found: phrase id -> (occurrences, the distinct words as written, first found first)."""
+        hits = self.index.hits
+        joined = "\n".join(keywords)
+        return {"title": hits(title) if title else {}, "abstract": hits(abstract) if abstract else {}, "keywords": hits(joined) if joined else {}}
+
+    def scored(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[tuple[int, int], Scored]:
+        """The scores of the topics and paper types (group, index) that a phrase found in the paper moves; every other scores nothing."""
+        places = self.found(title, abstract, keywords)
+        anywhere = places["title"].keys() | places["abstract"].keys() | places["keywords"].keys()
+        touched: dict[tuple[int, int], list[tuple[int, int, Rule]]] = {}
+        moved = self.moved
+        for found in anywhere:
+            for g, t, order, rule in moved.get(found, ()):
+                touched.setdefault((g, t), []).append((order, found, rule))
+        groups = self.groups
+        return {(g, t): self._score(groups[g][t][0], self.thresholds[g][t], sorted(hits), places, anywhere) for (g, t), hits in sorted(touched.items())}
 
     def score_all(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> tuple[list[Scored], list[Scored]]:
         """Every topic's and every paper type's score on a paper, in taxonomy order."""
-        places = self.found(title, abstract, keywords)
-        anywhere = places["title"].keys() | places["abstract"].keys() | places["keywords"].keys()
-        touched: dict[tuple[int, int], list[tuple[int, Phrase]]] = {}
-        for found in sorted(anywhere):
-            for g, t, order, phrase in self.moved.get(found, ()):
-                touched.setdefault((g, t), []).append((order, phrase))
-        return [
-            [
-                self._score(slug, rules, sorted(touched[g, t], key=_first), places, anywhere) if (g, t) in touched else self.unmoved[g][t]
-                for t, (slug, rules) in enumerate(group)
-            ]
-            for g, group in enumerate(self.groups)
-        ]  # type: ignore[return-value]
+        topic_scores, type_scores = list(self.unmoved[0]), list(self.unmoved[1])
+        for (g, t), scored in self.scored(title, abstract, keywords).items():
+            (type_scores if g else topic_scores)[t] = scored
+        return topic_scores, type_scores
 
-    def _score(self, slug: str, rules: Rules, hits: list[tuple[int, Phrase]], places: dict[str, dict[int, list[str]]], anywhere: set[int]) -> Scored:
+    def _score(self, slug: str, threshold: int, hits: list[tuple[int, int, Rule]], places: dict[str, Hits], anywhere: set[int]) -> Scored:
         """One topic's score from the phrases of its rules found in the paper (`hits`, in the rules' order)."""
-        taxonomy, pid = self.taxonomy, self.pid
-        title_only_weight = taxonomy.title_weight if taxonomy.title_only_weight is None else taxonomy.title_only_weight
+        taxonomy = self.taxonomy
+        in_titles, in_abstracts, in_keywords = places["title"], places["abstract"], places["keywords"]
         score, strong, in_title, named, excluded_in_title = 0, False, False, False, False
         excluded: list[str] = []
         unmet: list[str] = []
-        evidence: dict[str, dict[str, None]] = {place: {} for place in PLACES}
-        for _, phrase in hits:
-            key = pid[phrase.text]
-            if (phrase.with_any and not any(pid[text] in anywhere for text in phrase.with_any)) or any(pid[text] in anywhere for text in phrase.without):
+        evidence: tuple[list[str], list[str], list[str]] = ([], [], [])
+        seen: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        for _, key, (phrase, with_any, without) in hits:
+            if (with_any and anywhere.isdisjoint(with_any)) or (without and not anywhere.isdisjoint(without)):
                 unmet.append(phrase.text)
                 continue
-            if phrase.kind == "exclude":
+            kind = phrase.kind
+            if kind == "exclude":
                 excluded.append(phrase.text)
-                excluded_in_title = excluded_in_title or key in places["title"]
+                excluded_in_title = excluded_in_title or key in in_titles
                 continue
-            title, abstract, keywords = (places[place].get(key) for place in PLACES)
+            title = in_titles.get(key)
+            abstract = in_abstracts.get(key) if kind != "title_only" else None
+            keywords = in_keywords.get(key)
             gained = 0
             if title:
-                gained += 1 if phrase.kind == "support" else title_only_weight if phrase.kind == "title_only" else taxonomy.title_weight
-            if abstract and phrase.kind != "title_only":
-                gained += 1 if phrase.kind == "support" else min(len(abstract), ABSTRACT_CAP)
+                gained += 1 if kind == "support" else self.title_only_weight if kind == "title_only" else taxonomy.title_weight
+            if abstract:
+                gained += 1 if kind == "support" else min(abstract[0], ABSTRACT_CAP)
             if keywords:
                 gained += taxonomy.keyword_weight
             if not gained:
                 continue
             score += gained
-            in_title = in_title or bool(title)
-            named = named or (bool(title) and phrase.kind == "include")
-            strong = strong or (phrase.kind != "support" and bool(title or (abstract and phrase.kind == "include")))
-            for place, words in zip(PLACES, (title, abstract if phrase.kind != "title_only" else None, keywords), strict=True):
-                for word in words or ():
-                    if all(word.lower() != seen.lower() for seen in evidence[place]):
-                        evidence[place][word] = None
-        threshold = rules.min_score if rules.min_score is not None else taxonomy.min_score
-        shown = tuple((place, tuple(words)) for place, words in evidence.items() if words)
+            if title:
+                in_title = True
+                named = named or kind == "include"
+            strong = strong or (kind != "support" and bool(title or (abstract and kind == "include")))
+            for place, found in enumerate((title, abstract, keywords)):
+                if found:
+                    lowered, shown = seen[place], evidence[place]
+                    for word in found[1]:
+                        low = word.lower()
+                        if low not in lowered:
+                            lowered.add(low)
+                            shown.append(word)
+        shown_evidence = tuple((place, tuple(words)) for place, words in zip(PLACES, evidence, strict=True) if words)
         vetoed = excluded_in_title or (bool(excluded) and not named)
-        return Scored(slug, score, strong, in_title, tuple(excluded), shown, tuple(unmet), threshold, taxonomy.abstract_min, named, vetoed)
+        return Scored(slug, score, strong, in_title, tuple(excluded), shown_evidence, tuple(unmet), threshold, taxonomy.abstract_min, named, vetoed)
 
     def classify(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> Classification:
         """The topics of a paper, best score first (ties in taxonomy order), at most max_topics; Other when none applies. And its paper type."""
-        topic_scores, type_scores = self.score_all(title, abstract, keywords)
-        return self.choose(topic_scores), self.choose_type(type_scores)
+        scored = self.scored(title, abstract, keywords)
+        # Only a topic a phrase moved can apply or be the fallback; `scored` is in taxonomy order.
+        return self.choose([s for (g, _), s in scored.items() if not g]), self.choose_type([s for (g, _), s in scored.items() if g])
 
     def choose(self, scores: Sequence[Scored]) -> tuple[TopicMatch, ...]:
         ranked = sorted((s for s in scores if s.applies), key=lambda s: -s.score)  # stable: ties stay in taxonomy order
@@ -422,10 +554,6 @@ class Classifier:
     def choose_type(self, scores: Sequence[Scored]) -> str | None:
         ranked = sorted((s for s in scores if s.applies), key=lambda s: -s.score)
         return ranked[0].slug if ranked else None
-
-
-def _first(item: tuple[int, Phrase]) -> int:
-    return item[0]
 
 
 def _phrases(evidence: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
