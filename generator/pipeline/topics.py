@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, filterfalse
+from itertools import compress, filterfalse, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +253,7 @@ class PhraseIndex:
         # Every compound seen: its first word, lowercase (None when not ASCII), and as written.
         self.firsts: dict[str, tuple[str | None, str]] = {}
         self.split: dict[str, tuple[Part, ...]] = {}
+        self.dead_ends: set[tuple[str, str]] = set()  # pairs of compounds where no phrase of the first goes on into the second
 
     def learn(self, word: str) -> Learned:
         folded, case = fold(word), cased(word)
@@ -329,14 +330,17 @@ class PhraseIndex:
 
     def spills(self, tokens: list[str], going_on: set[str], found: list[Occurrence]) -> None:
         """The phrases that start in one of the compounds `going_on` and go on into the next ones."""
-        compounds, needs, firsts, parts_of = self.compounds, self.needs, self.firsts, self.parts
-        span, count = self.longest, len(tokens)
-        for at in compress(range(count - 1), map(going_on.__contains__, tokens)):
-            token = tokens[at]
-            low, first = firsts[tokens[at + 1]]
+        compounds, needs, firsts, parts_of, dead_ends = self.compounds, self.needs, self.firsts, self.parts, self.dead_ends
+        span = self.longest
+        for at, pair in compress(enumerate(pairwise(tokens)), map(going_on.__contains__, tokens)):
+            if pair in dead_ends:
+                continue
+            token = pair[0]
+            low, first = firsts[pair[1]]
             if low is not None:  # most compounds are followed by no word a phrase of theirs goes on with: ruled out by spelling
                 free, exact, prefixes = needs[token]
                 if low not in free and first not in exact and not (prefixes and (low.startswith(prefixes) or stem(low).startswith(prefixes))):
+                    dead_ends.add(pair)
                     continue
             spill = compounds[token][1]
             assert spill is not None
