@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, filterfalse, pairwise
+from itertools import compress, filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +250,6 @@ class PhraseIndex:
         self.compounds: dict[str, Starts] = {}  # the compounds that start a phrase
         self.hot: set[str] = set()  # their keys: the only places a match can begin
         self.needs: dict[str, Needs] = {}  # of each compound whose phrases go on into the next compound
-        # Every compound seen: its first word, lowercase (None when not ASCII), and as written.
         self.firsts: dict[str, tuple[str | None, str]] = {}
         self.split: dict[str, tuple[Part, ...]] = {}
         self.dead_ends: set[tuple[str, str]] = set()  # pairs of compounds where no phrase of the first goes on into the second
@@ -329,13 +328,15 @@ class PhraseIndex:
         return tokens, found
 
     def spills(self, tokens: list[str], going_on: set[str], found: list[Occurrence]) -> None:
-        """The phrases that start in one of the compounds `going_on` and go on into the next ones."""
+        """The phrases that start in one of the compounds `going_on` and go on into the next ones, in text order."""
         compounds, needs, firsts, parts_of, dead_ends = self.compounds, self.needs, self.firsts, self.parts, self.dead_ends
         span = self.longest
-        for at, pair in compress(enumerate(pairwise(tokens)), map(going_on.__contains__, tokens)):
+        # Positions only: a pair of compounds is made where one of `going_on` stands, not at every word.
+        for at in compress(range(len(tokens) - 1), map(going_on.__contains__, tokens)):
+            token = tokens[at]
+            pair = (token, tokens[at + 1])
             if pair in dead_ends:
                 continue
-            token = pair[0]
             low, first = firsts[pair[1]]
             if low is not None:  # most compounds are followed by no word a phrase of theirs goes on with: ruled out by spelling
                 free, exact, prefixes = needs[token]
@@ -459,6 +460,8 @@ class Classifier:
                     self.moved.setdefault(texts[phrase.text], []).append((g, t, order, rule))
         self.thresholds = [[taxonomy.min_score if rules.min_score is None else rules.min_score for _, rules in group] for group in self.groups]
         self.title_only_weight = taxonomy.title_weight if taxonomy.title_only_weight is None else taxonomy.title_only_weight
+        # Of each kind of phrase: what it scores in the title, and whether it only supports (1 in the abstract, whatever its count).
+        self.weights = {"include": (taxonomy.title_weight, False), "title_only": (self.title_only_weight, False), "support": (1, True)}
 
     def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, Hits]:
         """Each place's phrases found: phrase id -> (occurrences, the distinct words as written, first found first)."""
@@ -533,10 +536,85 @@ class Classifier:
         return Scored(slug, score, strong, in_title, tuple(excluded), shown_evidence, tuple(unmet), threshold, taxonomy.abstract_min, named, vetoed)
 
     def classify(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> Classification:
-        """The topics of a paper, best score first (ties in taxonomy order), at most max_topics; Other when none applies. And its paper type."""
-        scored = self.scored(title, abstract, keywords)
-        # Only a topic a phrase moved can apply or be the fallback; `scored` is in taxonomy order.
-        return self.choose([s for (g, _), s in scored.items() if not g]), self.choose_type([s for (g, _), s in scored.items() if g])
+        """The topics of a paper, best score first (ties in taxonomy order), at most max_topics; Other when none applies. And its paper type.
+
+        The same as `choose` and `choose_type` over `scored`, with only the numbers worked out for every topic a phrase
+        moves: the evidence (words as written) is gathered for the topics given alone."""
+        places = self.found(title, abstract, keywords)
+        in_titles, in_abstracts, in_keywords = places["title"], places["abstract"], places["keywords"]
+        anywhere = in_titles.keys() | in_abstracts.keys() | in_keywords.keys()
+        weights = self.weights
+        # (group, index) -> [score, strong, in_title, named, excluded, excluded in the title, the rules found]
+        tally: dict[tuple[int, int], list[Any]] = {}
+        for found in anywhere:
+            rules = self.moved.get(found)
+            if rules is None:
+                continue
+            title_hit, abstract_hit, keyword_hit = in_titles.get(found), in_abstracts.get(found), in_keywords.get(found)
+            for g, t, order, rule in rules:
+                row = tally.get((g, t))
+                if row is None:
+                    row = tally[(g, t)] = [0, False, False, False, False, False, []]
+                row[6].append((order, found, rule))
+                phrase, with_any, without = rule
+                if (with_any and anywhere.isdisjoint(with_any)) or (without and not anywhere.isdisjoint(without)):
+                    continue
+                kind = phrase.kind
+                if kind == "exclude":
+                    row[4] = True
+                    row[5] = row[5] or title_hit is not None
+                    continue
+                abstract = abstract_hit if kind != "title_only" else None
+                title_gain, support = weights[kind]
+                gained = 0
+                if title_hit:
+                    gained += title_gain
+                if abstract:
+                    gained += 1 if support else min(abstract[0], ABSTRACT_CAP)
+                if keyword_hit:
+                    gained += self.taxonomy.keyword_weight
+                if not gained:
+                    continue
+                row[0] += gained
+                if title_hit:
+                    row[2] = True
+                    row[3] = row[3] or kind == "include"
+                row[1] = row[1] or (not support and bool(title_hit or (abstract and kind == "include")))
+        if not tally:
+            return _IN_OTHER, None
+        abstract_min = self.taxonomy.abstract_min
+        thresholds = self.thresholds
+        topics: list[tuple[int, int, bool, bool, bool, bool]] = []  # index, score, applies, in_title, vetoed, named: taxonomy order
+        kind_given: str | None = None
+        kind_best = 0
+        for (g, t), (score, strong, in_title, named, excluded, excluded_in_title, _) in sorted(tally.items()):
+            vetoed = excluded_in_title or (excluded and not named)
+            applies = strong and not vetoed and score >= thresholds[g][t] and (in_title or score >= abstract_min)
+            if g:
+                if applies and (kind_given is None or score > kind_best):
+                    kind_given, kind_best = self.groups[1][t][0], score
+            else:
+                topics.append((t, score, applies, in_title, vetoed, named))
+        return self._given(topics, tally, places, anywhere), kind_given
+
+    def _given(self, topics: list[Any], tally: dict[tuple[int, int], list[Any]], places: dict[str, Hits], anywhere: set[int]) -> tuple[TopicMatch, ...]:
+        """`choose` on the numbers of the topics moved; the evidence is worked out for the topics given."""
+        ranked = sorted((row for row in topics if row[2]), key=lambda row: -row[1])
+        if not ranked:
+            least = self.taxonomy.fallback_min
+            candidates = sorted((row for row in topics if least and row[3] and not row[4] and row[1] >= least), key=lambda row: -row[1])
+            if candidates and (len(candidates) == 1 or candidates[0][1] > candidates[1][1]):
+                kept = candidates[:1]
+            else:
+                return _IN_OTHER
+        else:
+            floor = ranked[0][1] * self.taxonomy.relative_min
+            kept = [row for row in ranked if row[5] or row[1] * 100 >= floor][: self.taxonomy.max_topics]
+        matches = []
+        for t, *_ in kept:
+            s = self._score(self.groups[0][t][0], self.thresholds[0][t], sorted(tally[(0, t)][6]), places, anywhere)
+            matches.append(TopicMatch(s.slug, _phrases(s.evidence), s.score, s.evidence))
+        return tuple(matches)
 
     def choose(self, scores: Sequence[Scored]) -> tuple[TopicMatch, ...]:
         ranked = sorted((s for s in scores if s.applies), key=lambda s: -s.score)  # stable: ties stay in taxonomy order
