@@ -20,7 +20,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, filterfalse
+from itertools import compress, filterfalse, repeat
+from operator import add, not_
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +254,8 @@ class PhraseIndex:
         self.firsts: dict[str, tuple[str | None, str]] = {}
         self.split: dict[str, tuple[Part, ...]] = {}
         self.dead_ends: set[tuple[str, str]] = set()  # pairs of compounds where no phrase of the first goes on into the second
+        # Pairs of compounds whose phrases end within the pair: the phrases found there, the words as written.
+        self.pair_found: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
 
     def learn(self, word: str) -> Learned:
         folded, case = fold(word), cased(word)
@@ -331,11 +334,16 @@ class PhraseIndex:
         """The phrases that start in one of the compounds `going_on` and go on into the next ones, in text order."""
         compounds, needs, firsts, parts_of, dead_ends = self.compounds, self.needs, self.firsts, self.parts, self.dead_ends
         span = self.longest
-        # Positions only: a pair of compounds is made where one of `going_on` stands, not at every word.
-        for at in compress(range(len(tokens) - 1), map(going_on.__contains__, tokens)):
-            token = tokens[at]
-            pair = (token, tokens[at + 1])
-            if pair in dead_ends:
+        # Where one of `going_on` stands, the pair it makes with the next compound; the pairs known to lead nowhere
+        # (most, once a few texts are read) are dropped by iterators in C, without a Python step per occurrence.
+        at_going_on = [*compress(range(len(tokens) - 1), map(going_on.__contains__, tokens))]
+        pairs = [*zip(map(tokens.__getitem__, at_going_on), map(tokens.__getitem__, map(add, at_going_on, repeat(1))), strict=True)]
+        known = self.pair_found
+        for at, pair in compress(zip(at_going_on, pairs, strict=True), map(not_, map(dead_ends.__contains__, pairs))):
+            token = pair[0]
+            same = known.get(pair)
+            if same is not None:
+                found.extend((at, pid, words, 1, token) for pid, words in same)
                 continue
             low, first = firsts[pair[1]]
             if low is not None:  # most compounds are followed by no word a phrase of theirs goes on with: ruled out by spelling
@@ -348,22 +356,31 @@ class PhraseIndex:
             after = parts_of(tokens[at + 1])
             candidates = [start for key in after[0][0][2] for start in spill.get(key, ())]
             if not candidates:
+                dead_ends.add(pair)
                 continue
             # The words of as many compounds as the longest candidate needs, within `span` compounds.
             longest = max(len(keys) for keys, _, _ in candidates)
             parts = parts_of(token) + after
-            for next_token in tokens[at + 2 : at + span] if len(parts) < longest else ():
+            in_pair = len(parts) >= longest  # what is found depends on this pair alone: it is remembered
+            for next_token in () if in_pair else tokens[at + 2 : at + span]:
                 parts += parts_of(next_token)
                 if len(parts) >= longest:
                     break
             size = len(parts)
+            here: list[tuple[int, str]] = []
             for keys, pid, done in candidates:
                 end = len(keys)
                 if end > size or (end < size and parts[end][2] and parts[end][0][0] not in SUFFIXES):
                     continue
                 if end > done + 1 and not all(_matches(key, parts[n][0]) for n, key in enumerate(keys[done + 1 :], done + 1)):
                     continue
-                found.append((at, pid, _written(parts[:end]), 1, token))
+                here.append((pid, _written(parts[:end])))
+            found.extend((at, pid, words, 1, token) for pid, words in here)
+            if in_pair:
+                if here:
+                    known[pair] = tuple(here)
+                else:
+                    dead_ends.add(pair)
 
     def hits(self, text: str) -> Hits:
         """Each phrase found in text: how often, and the distinct words as written, first found first."""
