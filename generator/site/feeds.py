@@ -506,7 +506,6 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
     topics = topic_anchors(link, topic_names)
     # A paper's item depends on the paper, its time, the base URL and the topics' names alone; a day's, on the day, its papers and the base URL.
     paper_items_made = memo.table("feed-paper", (link.base_url, tuple(topic_names.items())))
-    day_items_made = memo.table("feed-day", (link.base_url, author))
 
     # Ids are unique in a feed: the first paper with an id stands for it everywhere.
     papers: dict[str, Paper] = {}
@@ -542,7 +541,7 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
             seen_dates.add(day.date)
             new = tuple(papers[i] for i in day.new if i in papers)
             published = max((times[p.id] for p in new), default=as_moment(day.date))
-            days.append(day_items_made.get((day, new, published), lambda key: day_item(key[0], key[1], key[2], link, author)))
+            days.append(day_item(day, new, published, link, author))
 
     def channel(key: str, title: str, description: str, home: str, paths: FeedPaths, items: tuple[FeedItem, ...], **more: Any) -> Channel:
         links = FeedPaths(absolute(link, paths.rss), absolute(link, paths.atom), absolute(link, paths.json))

@@ -270,8 +270,6 @@ def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None, watche
             PageSpec(urls.paper_bibtex(paper.id), "paper.bib", (("paper", paper),)),
         )
 
-    # Memoized, so an unchanged paper's specs are the very objects last build rendered: compared by identity.
-    paper_specs = (memo or Memo()).table("paper-page", names)
     for paper in site.papers:
-        yield from paper_specs.get((paper, *beside.get(paper.id, (None, None))), plan_paper)
+        yield from plan_paper((paper, *beside.get(paper.id, (None, None))))
     yield from plan_topic_pages(site, page_size, memo)

@@ -212,7 +212,7 @@ def index_files(site: Site, memo: Memo | None = None) -> dict[str, bytes]:
     memo = memo or Memo()
     topic_names = {topic.slug: topic.name for topic in site.topics}
     context = tuple(sorted(topic_names.items()))
-    terms_table, docs_table = memo.table("search-terms", context), memo.table("search-doc")
+    terms_table = memo.table("search-terms", context)
     papers = site.papers
     canonical: dict[str, str] = {}
     term_lists = [terms_table.get(paper, lambda p: paper_terms(p, topic_names, canonical)) for paper in papers]
@@ -241,7 +241,7 @@ def index_files(site: Site, memo: Memo | None = None) -> dict[str, bytes]:
         vocabulary_starts.append(run[0])
 
     for start in range(0, len(papers), DOCS_PER_CHUNK):
-        lines = [docs_table.get(paper, doc_json) for paper in papers[start : start + DOCS_PER_CHUNK]]
+        lines = [doc_json(paper) for paper in papers[start : start + DOCS_PER_CHUNK]]
         files[f"search/d/{start // DOCS_PER_CHUNK}.json"] = b"[\n" + b",\n".join(lines) + b"\n]"
 
     newest, dates = dates_code(papers)
