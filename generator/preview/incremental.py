@@ -32,7 +32,7 @@ from generator.build import BuildResult, build_site
 from generator.config import Config
 from generator.memo import Memo, MemoTable
 from generator.problems import Problem, Severity, ThemeError, UserError, error
-from generator.site import output
+from generator.site import fragments, output
 from generator.site.plan import PageSpec
 from generator.site.render import Renderer, SiteInfo, template_problem
 
@@ -103,8 +103,8 @@ def environment_fingerprint(theme: str, env: jinja2.Environment) -> str:
 
 
 class CachingRenderer(Renderer):
-    """A Renderer whose fragments and pages are tables of the session's memo: a page whose spec and
-    templates are unchanged since the last good build is that build's bytes."""
+    """A Renderer whose pages are a table of the session's memo: a page whose spec and templates are
+    unchanged since the last good build is that build's bytes."""
 
     def __init__(self, theme_folders: list[Path], site_info: SiteInfo, memo: Memo, theme: str) -> None:
         super().__init__(theme_folders, site_info)
@@ -113,7 +113,8 @@ class CachingRenderer(Renderer):
         self._pages: MemoTable[PageSpec, bytes] | None = None
 
     def next_build(self) -> None:
-        self.fragments = self._memo.table("fragment", self.theme)
+        # Fragments are made afresh each build, as a one-off build makes them: carried, they saved under 10% of a rebuild.
+        self.fragments = Memo().table("fragment", limit=fragments.LIMIT)
         self._pages = None
 
     def render(self, spec: PageSpec) -> bytes:
