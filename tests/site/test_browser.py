@@ -7,29 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-import threading
+import tarfile
 from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.tools.site_under_test import CHROMIUM, REPO_ROOT, SUBPATH, ServedSite, SubpathHandler, build_project, missing_tool, served_sample
+from tests.tools.site_under_test import REPO_ROOT, ServedSite, chromium, missing_tool, served_project, served_sample
 
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
     with served_sample(tmp_path_factory.mktemp("browser")) as site:
@@ -38,16 +26,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        missing_tool(f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_tool("the playwright Python package is missing (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Visit:
@@ -223,31 +203,18 @@ PIXEL = bytes.fromhex(
 )
 
 
-@contextmanager
-def served_2026(folder: Path) -> Iterator[ServedSite]:
-    import tarfile
+def served_2026(folder: Path) -> AbstractContextManager[ServedSite]:
+    """The 2026 sample (today's API shape, every field) served under SUBPATH."""
 
-    site_holder: dict[str, Path] = {}
+    def prepare(base_url: str) -> Path:
+        with tarfile.open(REPO_ROOT / "tests" / "data" / "hf-daily-2026-sample.tar.xz") as archive:
+            archive.extractall(folder, filter="data")
+        (folder / "content").mkdir()
+        (folder / "hf-daily-2026-sample").rename(folder / "content" / "dumps")
+        (folder / "digest.yaml").write_text(f"title: Morning Read\nbase_url: {base_url}\n", encoding="utf-8")
+        return folder
 
-    def handler(*args: object, **kwargs: object) -> SubpathHandler:
-        return SubpathHandler(*args, site=site_holder["site"], **kwargs)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    base_url = f"http://127.0.0.1:{server.server_address[1]}{SUBPATH}"
-    with tarfile.open(REPO_ROOT / "tests" / "data" / "hf-daily-2026-sample.tar.xz") as archive:
-        archive.extractall(folder, filter="data")
-    (folder / "content").mkdir()
-    (folder / "hf-daily-2026-sample").rename(folder / "content" / "dumps")
-    (folder / "digest.yaml").write_text(f"title: Morning Read\nbase_url: {base_url}\n", encoding="utf-8")
-    site_holder["site"] = build_project(folder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield ServedSite(site_holder["site"], base_url)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    return served_project(prepare)
 
 
 @pytest.fixture(scope="module")

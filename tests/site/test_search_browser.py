@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +18,7 @@ from typing import Any
 import pytest
 
 from generator.site.search import words
-from tests.tools.site_under_test import CHROMIUM, SUBPATH, SubpathHandler, build_project, missing_tool
-
-CHROMIUM_ARGS = [
-    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"),
-    *("--disable-component-update", "--disable-sync", "--no-first-run"),
-]
+from tests.tools.site_under_test import chromium, served_project
 
 
 class Served:
@@ -42,41 +36,21 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    from http.server import ThreadingHTTPServer
-
-    holder: dict[str, Path] = {}
-
-    def handler(*args: object, **kwargs: object) -> SubpathHandler:
-        return SubpathHandler(*args, site=holder["site"], **kwargs)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    base_url = f"http://127.0.0.1:{server.server_address[1]}{SUBPATH}"
     project = tmp_path_factory.mktemp("search-corpus")
-    shutil.copytree(corpus_dir, project / "content" / "dumps")
-    (project / "digest.yaml").write_text(f"title: Corpus Digest\nbase_url: {base_url}\n", encoding="utf-8")
-    holder["site"] = build_project(project)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Served(holder["site"], base_url)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+
+    def prepare(base_url: str) -> Path:
+        shutil.copytree(corpus_dir, project / "content" / "dumps")
+        (project / "digest.yaml").write_text(f"title: Corpus Digest\nbase_url: {base_url}\n", encoding="utf-8")
+        return project
+
+    with served_project(prepare) as site:
+        yield Served(site.folder, site.base_url)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        missing_tool(f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_tool("the playwright Python package is missing (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

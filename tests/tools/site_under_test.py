@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,8 +99,8 @@ class ServedSite:
 
 
 @contextmanager
-def served_sample(folder: Path) -> Iterator[ServedSite]:
-    """Bind a port first (the build needs it in base_url), build into a subpath, then serve."""
+def served_project(prepare: Callable[[str], Path]) -> Iterator[ServedSite]:
+    """Bind a port first (the build needs it in base_url), let `prepare(base_url)` write the project, build it, serve it."""
     site_holder: dict[str, Path] = {}
 
     def handler(*args: object, **kwargs: object) -> SubpathHandler:
@@ -107,7 +108,7 @@ def served_sample(folder: Path) -> Iterator[ServedSite]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     base_url = f"http://127.0.0.1:{server.server_address[1]}{SUBPATH}"
-    site_holder["site"] = build_project(make_project(folder, base_url))
+    site_holder["site"] = build_project(prepare(base_url))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -116,3 +117,29 @@ def served_sample(folder: Path) -> Iterator[ServedSite]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def served_sample(folder: Path) -> AbstractContextManager[ServedSite]:
+    """The sample dumps with the repo's pages and topics, served under SUBPATH."""
+    return served_project(lambda base_url: make_project(folder, base_url))
+
+
+CHROMIUM_ARGS = [
+    *("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"),
+    *("--disable-component-update", "--disable-sync", "--no-first-run"),
+]
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """The system's Chromium through Playwright (never a downloaded browser); skipped, or failed under CI, without it."""
+    if not CHROMIUM.exists():
+        missing_tool(f"Chromium is not installed at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_tool("the playwright Python package is missing (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
