@@ -15,22 +15,23 @@ SAMPLE_2026_ARCHIVE = DATA / "hf-daily-2026-sample.tar.xz"
 REPO_ROOT = Path(__file__).parent.parent
 
 
+def extracted(archive: Path, into: Path) -> Path:
+    """The one folder a tests/data archive holds, extracted into `into`."""
+    with tarfile.open(archive) as opened:
+        opened.extractall(into, filter="data")
+    return into / archive.name.removesuffix(".tar.xz")
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 157 days of daily papers API JSON (2024-05-27 to 2024-12-31), read-only by convention."""
-    target = tmp_path_factory.mktemp("corpus")
-    with tarfile.open(CORPUS_ARCHIVE) as archive:
-        archive.extractall(target, filter="data")
-    return target / "hf-daily-2024"
+    return extracted(CORPUS_ARCHIVE, tmp_path_factory.mktemp("corpus"))
 
 
 @pytest.fixture(scope="session")
 def sample_2026_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Five days of the daily papers API in today's shape, every field (2026-08-17 to 2026-08-21), read-only by convention."""
-    target = tmp_path_factory.mktemp("sample-2026")
-    with tarfile.open(SAMPLE_2026_ARCHIVE) as archive:
-        archive.extractall(target, filter="data")
-    return target / "hf-daily-2026-sample"
+    return extracted(SAMPLE_2026_ARCHIVE, tmp_path_factory.mktemp("sample-2026"))
 
 
 @pytest.fixture
