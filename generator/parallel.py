@@ -79,9 +79,9 @@ def prepared_in_fork(texts: list[tuple[str, str]]) -> Iterator[Callable[[], Prep
         yield lambda: prepared_by_text(texts, result())
 
 
-# Below this many texts classifying them in forks is not worth it (a threshold chosen: the sample
-# classifies in a few hundredths of a second).
-PARALLEL_MIN_TEXTS = 1500
+# Below this many texts classifying them in forks is not worth it (a threshold chosen: a fork costs
+# about what classifying a hundred texts does).
+PARALLEL_MIN_TEXTS = 200
 
 
 TEXTS_PER_TASK = 64
