@@ -97,6 +97,7 @@ class Paper:
     authors: tuple[str, ...] = ()
     upvotes: int | None = None
     published: str | None = None
+    abstract_from: int = 0  # the appearance whose abstract is shown: a later, longer one revised the paper
     listed_at: str | None = None  # the API fields below as the latest listing gives them (see Entry)
     comments: int | None = None
     thumbnail: str | None = None

@@ -533,9 +533,9 @@ def display_title(entries: Sequence[Entry]) -> str:
     return max(reversed(entries), key=lambda e: counts[e.title]).title
 
 
-def display_abstract(entries: Sequence[Entry]) -> str:
-    """The most complete abstract: the longest; on a tie the earliest."""
-    return max(entries, key=lambda e: len(e.abstract)).abstract
+def display_abstract(entries: Sequence[Entry]) -> int:
+    """Which entry's abstract is shown: the most complete, the longest; on a tie the earliest."""
+    return max(range(len(entries)), key=lambda index: len(entries[index].abstract))
 
 
 T = TypeVar("T")
@@ -552,10 +552,12 @@ def latest(values: Iterable[T | None]) -> T | None:
 
 def paper_of(cluster: Cluster) -> Paper:
     entries = [entry for entry, _ in cluster.members]
+    shown = display_abstract(entries)
     return Paper(
         id=cluster.id,
         title=display_title(entries),
-        abstract=display_abstract(entries),
+        abstract=entries[shown].abstract,
+        abstract_from=shown,
         appearances=tuple(Appearance(e.date, e.source, e.line, e.rank, e.title) for e in entries),
         arxiv_id=cluster.arxiv_id,
         authors=next((e.authors for e in entries if e.authors), ()),

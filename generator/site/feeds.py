@@ -107,11 +107,12 @@ class FeedItem:
     authors: tuple[str, ...]  # each on one line, none empty
     thumbnail: str | None = None  # an http(s) image URL
     summary: str = ""  # plain text: the abstract's first words, for readers that list items with a preview
+    revised: dt.datetime | None = None  # when a later listing brought the longer abstract the item now shows
 
     @property
     def updated(self) -> dt.datetime:
-        # What an item shows is fixed when it is first listed (first title, no changing counts), so it is updated then.
-        return self.published
+        # An item shows its first title and no changing counts: only a longer abstract, listed later, revises it.
+        return self.revised or self.published
 
     @property
     def date(self) -> dt.datetime:
@@ -293,6 +294,21 @@ def paper_times(papers: Sequence[Paper]) -> dict[str, dt.datetime]:
     return chosen
 
 
+def revision_times(papers: Sequence[Paper], published: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
+    """When each paper whose shown abstract came from a later listing was revised: that listing's day plus the
+    offset by its rank, after the paper's own time and unique among all the items' times, as paper_times makes them."""
+    chosen: dict[str, dt.datetime] = {}
+    taken = set(published.values())
+    revised = [(p.appearances[p.abstract_from], p) for p in papers if p.abstract_from and p.id in published]
+    for listing, paper in sorted(revised, key=lambda pair: (pair[0].date, pair[0].rank, pair[1].id)):
+        moment = max(as_moment(listing.date) + dt.timedelta(seconds=max(RANK_SECONDS - listing.rank, 0)), published[paper.id] + dt.timedelta(seconds=1))
+        while moment in taken:
+            moment += dt.timedelta(seconds=1)
+        taken.add(moment)
+        chosen[paper.id] = moment
+    return chosen
+
+
 def site_urls(site: Site) -> urls.Urls:
     return urls.Urls(site.base_url if site.base_url.endswith("/") else site.base_url + "/")
 
@@ -348,7 +364,7 @@ def summary_text(text: str, words: int = 60) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
-def paper_item(paper: Paper, published: dt.datetime, link: urls.Urls, topics: dict[str, tuple[Category, str]]) -> FeedItem:
+def paper_item(paper: Paper, published: dt.datetime, link: urls.Urls, topics: dict[str, tuple[Category, str]], revised: dt.datetime | None = None) -> FeedItem:
     """A paper as its card: thumbnail, authors, organization, links, the labelled AI summary, the abstract, topics.
 
     Counts that change from listing to listing (upvotes, comments, stars) are left out: showing them would make
@@ -384,6 +400,7 @@ def paper_item(paper: Paper, published: dt.datetime, link: urls.Urls, topics: di
         authors=authors,
         thumbnail=thumbnail,
         summary=summary_text(paper.abstract),
+        revised=revised,
     )
 
 
@@ -514,6 +531,7 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
             papers.setdefault(paper.id, paper)
     listed = list(papers.values())
     times = paper_times(listed)
+    revisions = revision_times(listed, times)
     in_topic: dict[str, list[Paper]] = {slug: [] for slug in topics}
     for paper in listed:
         for match in paper.topics:
@@ -526,7 +544,8 @@ def channels(site: Site, settings: FeedSettings, memo: Memo) -> tuple[Channel, .
     def item(paper: Paper) -> FeedItem:
         found = made.get(paper.id)
         if found is None:
-            found = made[paper.id] = paper_items_made.get((paper, times[paper.id]), lambda key: paper_item(key[0], key[1], link, topics))
+            key = (paper, times[paper.id], revisions.get(paper.id))
+            found = made[paper.id] = paper_items_made.get(key, lambda key: paper_item(key[0], key[1], link, topics, key[2]))
         return found
 
     def paper_items(chosen: Iterable[Paper]) -> tuple[FeedItem, ...]:

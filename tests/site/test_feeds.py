@@ -535,3 +535,26 @@ def test_a_feed_template_added_or_edited_between_builds_is_used_by_the_next(tmp_
     edited = feed_files(site, settings)["feed.xml"]
     assert added != default and b"<language>" not in added
     assert edited == added.replace(b"<channel>", b"<channel><language>en</language>")
+
+
+CUT = "A method for aligning models with many preferences at once, which we"
+FULL = CUT + " evaluate on three benchmarks and release with its code and data for others to build on."
+
+
+def test_an_item_is_updated_when_a_later_listing_brings_the_longer_abstract_and_only_then(tmp_path: Path) -> None:
+    dumps = tmp_path / "content" / "dumps"
+    dumps.mkdir(parents=True)
+    steady = "Steady Paper About Retrieval\n\nAn abstract that stays the same in every listing of this paper.\n\n"
+    (dumps / "a.txt").write_text(f"Mar 3\n\nCut Then Whole Paper\n\n{CUT}\n\n{steady}", encoding="utf-8")
+    (dumps / "b.txt").write_text(f"Mar 5\n\n{steady}Cut Then Whole Paper\n\n{FULL}\n\n", encoding="utf-8")
+    (tmp_path / "digest.yaml").write_text("title: T\nbase_url: https://example.org/\nyear: 2025\n", encoding="utf-8")
+    config = load_config(None, tmp_path)[0]
+    files = build_site(config, tmp_path).files
+    entries = {entry.title: entry for entry in feedparser.parse(files["atom.xml"]).entries}
+    whole, steady_item = entries["Cut Then Whole Paper"], entries["Steady Paper About Retrieval"]
+    assert FULL.split()[-1] in whole.content[0].value  # the item shows the longer abstract
+    assert whole.published.startswith("2025-03-03") and whole.updated.startswith("2025-03-05")
+    assert steady_item.updated == steady_item.published and steady_item.published.startswith("2025-03-03")
+    items = {item["title"]: item for item in json.loads(files["feed.json"])["items"]}
+    assert items["Cut Then Whole Paper"]["date_modified"].startswith("2025-03-05")
+    assert items["Steady Paper About Retrieval"]["date_modified"] == items["Steady Paper About Retrieval"]["date_published"]
