@@ -36,22 +36,17 @@ if [ ${#packages[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -f "$VNU_JAR" ]; then
+# npm_tool FILE PACKAGE WHAT: install an npm package into $TOOLS_DIR unless FILE is there; WHAT skips without npm.
+npm_tool() {
+  [ -f "$1" ] && return 0
   if command -v npm >/dev/null 2>&1; then
-    echo "install-test-tools: npm install vnu-jar@$VNU_VERSION into $TOOLS_DIR/"
+    echo "install-test-tools: npm install $2 into $TOOLS_DIR/"
     mkdir -p "$TOOLS_DIR"
-    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "vnu-jar@$VNU_VERSION" >/dev/null
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "$2" >/dev/null
   else
-    echo "install-test-tools: npm missing, cannot install vnu-jar; HTML validation tests will skip" >&2
+    echo "install-test-tools: npm missing, cannot install $2; $3 will skip" >&2
   fi
-fi
+}
 
-if [ ! -f "$AXE_JS" ]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "install-test-tools: npm install axe-core@$AXE_VERSION into $TOOLS_DIR/ (the accessibility check of the browser tests)"
-    mkdir -p "$TOOLS_DIR"
-    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION" >/dev/null
-  else
-    echo "install-test-tools: npm missing, cannot install axe-core; the accessibility checks will skip" >&2
-  fi
-fi
+npm_tool "$VNU_JAR" "vnu-jar@$VNU_VERSION" "HTML validation tests"
+npm_tool "$AXE_JS" "axe-core@$AXE_VERSION" "the accessibility checks of the browser tests"
