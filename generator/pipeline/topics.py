@@ -17,14 +17,13 @@ import dataclasses
 import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, filterfalse, repeat
-from operator import add, not_
+from itertools import product
 from pathlib import Path
 from typing import Any
 
+import ahocorasick_rs
 import yaml
 
 from generator.memo import Memo
@@ -167,21 +166,17 @@ def phrase_keys(phrase: str) -> tuple[tuple[Key, ...], ...]:
     return tuple(dict.fromkeys(variants))
 
 
-Start = tuple[tuple[Key, ...], int]  # a phrase's keys and its id
 Learned = tuple[str, str, tuple[Key, ...]]  # a word's case-free key, its case key, and every key it matches (prefixes too)
 Part = tuple[Learned, str, bool]  # a word of a text: what it is, as written, and whether a hyphen glues it to the word before
-Spill = tuple[tuple[Key, ...], int, int]  # a phrase's keys, its id, and how many of its words the compound already matched
-# What a compound (a word, or words joined by hyphens) starts: the phrases found inside it, as written, and the phrases
-# that go on into the next words, by the key they need next.
-Starts = tuple[tuple[tuple[int, str], ...], dict[Key, list[Spill]] | None]
-NOTHING: Starts = ((), None)
-# The words a compound's next compound must start with for a phrase to go on: lowercase forms of case-free keys,
-# exact forms of case-sensitive ones, and prefixes.
-Needs = tuple[frozenset[str], frozenset[str], tuple[str, ...]]
+Variant = tuple[tuple[Key, ...], int, int]  # a phrase's keys, its id, and its rank: the order phrases are listed in
+# What a pattern of the automaton stands for: each phrase spelled that way (its id, its rank, and the words whose case or
+# prefix must still be checked: their offsets in the match and the key), and whether its last word is an open prefix.
+Entry = tuple[int, int, tuple[tuple[int, int, Key], ...]]
+Pattern = tuple[tuple[Entry, ...], bool]
+# A phrase found: where it starts, its id, the words as written, whether it goes on past its first compound, its rank.
+Found = tuple[int, int, str, bool, int]
 # Where a place's phrases were found: phrase id -> (occurrences, the distinct words as written, first found first).
 Hits = dict[int, tuple[int, tuple[str, ...]]]
-# A phrase found: the index of the compound it starts in (-1: the first of `token`), its id, the words as written, how often, that compound.
-Occurrence = tuple[int, int, str, int, str]
 
 
 def free_forms(key: str) -> tuple[str, ...]:
@@ -193,20 +188,6 @@ def free_forms(key: str) -> tuple[str, ...]:
 def cased_forms(key: str) -> tuple[str, ...]:
     """The words whose case-sensitive key is `key` ("LLM": LLM, LLMs)."""
     return tuple(word for word in dict.fromkeys((key, key + "s")) if cased(word) == key)
-
-
-def needs_of(keys: Iterable[Key]) -> Needs:
-    free = frozenset(form for is_cased, key in keys if not is_cased and not key.endswith("*") for form in free_forms(key))
-    exact = frozenset(form for is_cased, key in keys if is_cased for form in cased_forms(key))
-    return free, exact, tuple(key[:-1] for is_cased, key in keys if not is_cased and key.endswith("*"))
-
-
-def _may_start(low: str | None, word: str, needs: Needs) -> bool:
-    """Whether a word (`low`: its lowercase, None when not ASCII) can carry one of the keys `needs` lists; never False when it can."""
-    if low is None:
-        return True
-    free, exact, prefixes = needs
-    return low in free or word in exact or (bool(prefixes) and (low.startswith(prefixes) or stem(low).startswith(prefixes)))
 
 
 class _Spaces(dict[int, str]):
@@ -231,31 +212,71 @@ def words_of(text: str) -> list[str]:
     return spaced.split()
 
 
+def _spellings(keys: tuple[Key, ...]) -> list[tuple[str, tuple[tuple[int, int, Key], ...], bool]]:
+    """How a phrase's words can be spelled in lowercase ASCII with one space between words: each spelling, the words
+    its letters alone do not settle (acronyms, whose case is checked), and whether its last word is an open prefix.
+    Every ASCII text the phrase matches has one of these spellings; none when a key is not ASCII, since no ASCII word
+    has that key."""
+    choices: list[list[tuple[str, Key | None, bool]]] = []  # per word: (spelling, the key to check or None, open)
+    for is_cased, key in keys:
+        if not key.isascii():
+            return []
+        if is_cased:
+            choices.append([(form.lower(), (True, key), False) for form in cased_forms(key)])
+        elif key.endswith("*"):
+            prefix = key[:-1]
+            # The word starts with the prefix as written, or only once its plural is folded ("stud*" is not in "studies").
+            folded_only = [(prefix[:-1] + "ies", (False, key), False)] if prefix.endswith("y") else []
+            choices.append([(prefix, None, True), *folded_only])
+        else:
+            choices.append([(form, None, False) for form in free_forms(key)])
+    spellings = []
+    for combination in product(*choices):
+        offsets, checks, at = [], [], 1
+        for spelling, check, _ in combination:
+            offsets.append(at)
+            if check is not None:
+                checks.append((at, at + len(spelling), check))
+            at += len(spelling) + 1
+        is_open = combination[-1][2]
+        text = " " + " ".join(spelling for spelling, _, _ in combination) + ("" if is_open else " ")
+        spellings.append((text, tuple(checks), is_open))
+    return spellings
+
+
 class PhraseIndex:
-    """Phrases compiled for scanning texts; what each distinct word and compound starts is worked out once."""
+    """Phrases compiled for scanning texts.
+
+    A text whose letters are all ASCII is scanned by one Aho-Corasick automaton over its lowercase, the compounds
+    one space apart and hyphens made spaces: the automaton reports every place one of the phrases' spellings
+    occurs, in compiled code, and only those places are looked at (does the phrase start a compound and end one,
+    or end before a suffix; does an acronym have its case). Any other text is matched word by word."""
 
     def __init__(self, phrases: Sequence[str]) -> None:
         self.phrases = tuple(phrases)
-        self.by_first: dict[Key, list[Start]] = {}
+        self.by_first: dict[Key, list[Variant]] = {}
         prefixes: set[str] = set()
-        longest = 1
+        spelled: dict[str, tuple[list[Entry], bool]] = {}
+        ranked: list[tuple[Key, ...]] = []  # every phrase's keys, as listed
         for pid, phrase in enumerate(self.phrases):
             for keys in phrase_keys(phrase):
-                self.by_first.setdefault(keys[0], []).append((keys, pid))
+                rank = len(ranked)
+                ranked.append(keys)
+                self.by_first.setdefault(keys[0], []).append((keys, pid, rank))
                 prefixes.update(key[:-1] for is_cased, key in keys if not is_cased and key.endswith("*"))
-                longest = max(longest, len(keys))
+                for text, checks, is_open in _spellings(keys):
+                    spelled.setdefault(text, ([], is_open))[0].append((pid, rank, checks))
         self.prefixes = tuple(sorted(prefixes))
-        self.longest = longest  # a phrase spans at most this many words, so at most this many compounds
-        self.first_needs = needs_of(self.by_first)  # what a word must be to start any phrase
+        # Each phrase's keys by the order a word lists the keys it matches (case-free, cased, prefixes): at one place,
+        # phrases are listed in that order of the key they start with, or of the key that goes on past the compound.
+        self.key_orders = [
+            tuple(2 + self.prefixes.index(key[:-1]) if key.endswith("*") and not is_cased else int(is_cased) for is_cased, key in keys)
+            for keys in ranked
+        ]
         self.words: dict[str, Learned] = {}
-        self.compounds: dict[str, Starts] = {}  # the compounds that start a phrase
-        self.hot: set[str] = set()  # their keys: the only places a match can begin
-        self.needs: dict[str, Needs] = {}  # of each compound whose phrases go on into the next compound
-        self.firsts: dict[str, tuple[str | None, str]] = {}
         self.split: dict[str, tuple[Part, ...]] = {}
-        self.dead_ends: set[tuple[str, str]] = set()  # pairs of compounds where no phrase of the first goes on into the second
-        # Pairs of compounds whose phrases end within the pair: the phrases found there, the words as written.
-        self.pair_found: dict[tuple[str, str], tuple[tuple[int, str], ...]] = {}
+        self.patterns: list[Pattern] = [(tuple(entries), is_open) for entries, is_open in spelled.values()]
+        self.automaton = ahocorasick_rs.AhoCorasick(list(spelled)) if spelled else None
 
     def learn(self, word: str) -> Learned:
         folded, case = fold(word), cased(word)
@@ -271,154 +292,89 @@ class PhraseIndex:
             found = self.split[compound] = tuple((known.get(part) or self.learn(part), part, n > 0) for n, part in enumerate(words))
         return found
 
-    def learn_compound(self, compound: str) -> Starts:
-        """The phrases a compound starts, from its words' keys."""
-        parts = self.parts(compound)
-        by_first = self.by_first
+    def occurrences(self, text: str) -> list[Found]:
+        """Every phrase found in text, in the order the scanner meets them: the same phrase's in text order."""
+        compounds = words_of(text)
+        if not compounds:
+            return []
+        joined = " " + " ".join(compounds) + " "
+        if joined.isascii():
+            return self._spotted(joined)
+        return self._word_by_word(compounds)
+
+    def _spotted(self, joined: str) -> list[Found]:
+        """The phrases of a text of ASCII compounds joined by single spaces (one before and after too)."""
+        if self.automaton is None:
+            return []
+        lowered = joined.lower().replace("-", " ")
+        patterns, words, learn = self.patterns, self.words, self.learn
+        found: list[Found] = []
+        for number, start, end in self.automaton.find_matches_as_indexes(lowered, overlapping=True):
+            if joined[start] == "-":  # a phrase starts a compound, never inside one
+                continue
+            entries, is_open = patterns[number]
+            stop = lowered.index(" ", end) if is_open else end - 1
+            if joined[stop] == "-" and stem(lowered[stop + 1 : lowered.index(" ", stop + 1)]) not in SUFFIXES:
+                continue  # the compound goes on past the phrase with more than a suffix ("KV-cache-free")
+            written = joined[start + 1 : stop]
+            crosses = " " in written
+            for pid, rank, checks in entries:
+                if checks:
+                    spelled = (joined[start + begin : start + finish] for begin, finish, _ in checks)
+                    if not all(key in (words.get(word) or learn(word))[2] for word, (_, _, key) in zip(spelled, checks, strict=True)):
+                        continue
+                found.append((start, pid, written, crosses, rank))
+        return found
+
+    def _word_by_word(self, compounds: list[str]) -> list[Found]:
+        """The phrases of any text: at each compound's first word, every phrase starting with one of its keys is
+        compared word by word; it must end where a compound ends, or before a suffix glued to its last word."""
+        parts = [part for compound in compounds for part in self.parts(compound)]
         size = len(parts)
-        inside: list[tuple[int, str]] = []
-        spill: dict[Key, list[Spill]] = {}
-        for key in parts[0][0][2]:
-            for keys, pid in by_first.get(key, ()):
-                end = len(keys)
-                if end > size:
-                    if all(_matches(k, parts[n][0]) for n, k in enumerate(keys[1:size], 1)):
-                        spill.setdefault(keys[size], []).append((keys, pid, size))
-                elif all(_matches(k, parts[n][0]) for n, k in enumerate(keys[1:], 1)) and (end == size or parts[end][0][0] in SUFFIXES):
-                    inside.append((pid, _written(parts[:end])))
-        return tuple(inside), spill or None
-
-    def learn_all(self, compounds: Iterable[str]) -> None:
-        """Learn compounds not seen before. Most start no phrase, which their first word's spelling tells without folding it."""
-        firsts, needs = self.firsts, self.first_needs
-        for compound in compounds:
-            first = compound.partition("-")[0] if "-" in compound else compound
-            low = first.lower() if first.isascii() else None
-            firsts[compound] = (low, first)
-            if not _may_start(low, first, needs):
+        found: list[Found] = []
+        for at, (word, _, glued) in enumerate(parts):
+            if glued:
                 continue
-            starts = self.learn_compound(compound)
-            if starts != NOTHING:
-                self.compounds[compound] = starts
-                self.hot.add(compound)
-                if starts[1] is not None:
-                    self.needs[compound] = needs_of(starts[1])
-
-    def occurrences(self, text: str) -> tuple[list[str], list[Occurrence]]:
-        """A text's compounds, and each phrase found in them. A phrase inside one compound is found once for all the
-        compound's occurrences (where: -1, the index is looked up only when needed); one that goes on into the next
-        compounds once per occurrence, in text order."""
-        tokens = words_of(text)
-        counts = Counter(tokens)
-        unseen = [*filterfalse(self.firsts.__contains__, counts)]
-        if unseen:
-            self.learn_all(unseen)
-        here = self.hot.intersection(counts)
-        found: list[Occurrence] = []
-        if not here:
-            return tokens, found
-        compounds = self.compounds
-        going_on: set[str] = set()
-        for token in here:
-            inside, spill = compounds[token]
-            if inside:
-                count = counts[token]
-                found.extend((-1, pid, words, count, token) for pid, words in inside)
-            if spill is not None:
-                going_on.add(token)
-        if going_on:
-            self.spills(tokens, going_on, found)
-        return tokens, found
-
-    def spills(self, tokens: list[str], going_on: set[str], found: list[Occurrence]) -> None:
-        """The phrases that start in one of the compounds `going_on` and go on into the next ones, in text order."""
-        compounds, needs, firsts, parts_of, dead_ends = self.compounds, self.needs, self.firsts, self.parts, self.dead_ends
-        span = self.longest
-        # Where one of `going_on` stands, the pair it makes with the next compound; the pairs known to lead nowhere
-        # (most, once a few texts are read) are dropped by iterators in C, without a Python step per occurrence.
-        at_going_on = [*compress(range(len(tokens) - 1), map(going_on.__contains__, tokens))]
-        pairs = [*zip(map(tokens.__getitem__, at_going_on), map(tokens.__getitem__, map(add, at_going_on, repeat(1))), strict=True)]
-        known = self.pair_found
-        for at, pair in compress(zip(at_going_on, pairs, strict=True), map(not_, map(dead_ends.__contains__, pairs))):
-            token = pair[0]
-            same = known.get(pair)
-            if same is not None:
-                found.extend((at, pid, words, 1, token) for pid, words in same)
-                continue
-            low, first = firsts[pair[1]]
-            if low is not None:  # most compounds are followed by no word a phrase of theirs goes on with: ruled out by spelling
-                free, exact, prefixes = needs[token]
-                if low not in free and first not in exact and not (prefixes and (low.startswith(prefixes) or stem(low).startswith(prefixes))):
-                    dead_ends.add(pair)
-                    continue
-            spill = compounds[token][1]
-            assert spill is not None
-            after = parts_of(tokens[at + 1])
-            candidates = [start for key in after[0][0][2] for start in spill.get(key, ())]
-            if not candidates:
-                dead_ends.add(pair)
-                continue
-            # The words of as many compounds as the longest candidate needs, within `span` compounds.
-            longest = max(len(keys) for keys, _, _ in candidates)
-            parts = parts_of(token) + after
-            in_pair = len(parts) >= longest  # what is found depends on this pair alone: it is remembered
-            for next_token in () if in_pair else tokens[at + 2 : at + span]:
-                parts += parts_of(next_token)
-                if len(parts) >= longest:
-                    break
-            size = len(parts)
-            here: list[tuple[int, str]] = []
-            for keys, pid, done in candidates:
-                end = len(keys)
-                if end > size or (end < size and parts[end][2] and parts[end][0][0] not in SUFFIXES):
-                    continue
-                if end > done + 1 and not all(_matches(key, parts[n][0]) for n, key in enumerate(keys[done + 1 :], done + 1)):
-                    continue
-                here.append((pid, _written(parts[:end])))
-            found.extend((at, pid, words, 1, token) for pid, words in here)
-            if in_pair:
-                if here:
-                    known[pair] = tuple(here)
-                else:
-                    dead_ends.add(pair)
+            for first in word[2]:
+                for keys, pid, rank in self.by_first.get(first, ()):
+                    end = at + len(keys)
+                    if end > size or not all(key in parts[at + n][0][2] for n, key in enumerate(keys[1:], 1)):
+                        continue
+                    if end < size and parts[end][2] and parts[end][0][0] not in SUFFIXES:
+                        continue
+                    crosses = any(not glued for _, _, glued in parts[at + 1 : end])
+                    found.append((at, pid, _written(parts[at:end]), crosses, rank))
+        return found
 
     def hits(self, text: str) -> Hits:
         """Each phrase found in text: how often, and the distinct words as written, first found first."""
-        tokens, found = self.occurrences(text)
-        if not found:
-            return {}
-        by_pid: dict[int, list[Occurrence]] = {}
-        for item in found:
-            by_pid.setdefault(item[1], []).append(item)
-        hits: Hits = {}
-        for pid, items in by_pid.items():
-            if len(items) == 1:
-                hits[pid] = (items[0][3], (items[0][2],))
-                continue
-            # Several compounds hold the phrase: their words are in the order of their first occurrences.
-            placed = sorted((tokens.index(token) if at < 0 else at, n, words, count) for n, (at, _, words, count, token) in enumerate(items))
-            hits[pid] = (sum(count for *_, count in placed), tuple(dict.fromkeys(words for _, _, words, _ in placed)))
-        return hits
+        grouped: dict[int, tuple[list[int], dict[str, None]]] = {}
+        for _, pid, written, _, _ in self.occurrences(text):
+            group = grouped.get(pid)
+            if group is None:
+                grouped[pid] = ([1], {written: None})
+            else:
+                group[0][0] += 1
+                group[1][written] = None
+        return {pid: (count[0], tuple(written)) for pid, (count, written) in grouped.items()}
 
     def scan(self, text: str) -> list[tuple[int, str]]:
-        """Every (phrase id, the words as written) occurring in text, in text order."""
-        tokens, found = self.occurrences(text)
-        spread: list[tuple[int, int, int, int, str]] = []
-        for n, (at, pid, words, _count, token) in enumerate(found):
-            if at >= 0:
-                spread.append((at, 1, n, pid, words))
-            else:
-                spread.extend((where, 0, n, pid, words) for where, other in enumerate(tokens) if other == token)
-        return [(pid, words) for *_, pid, words in sorted(spread)]
+        """Every (phrase id, the words as written) occurring in text, in text order: at one place, the phrases within
+        a compound before those going on past it, then by the keys they start with (or go on with), then as listed."""
+        orders = self.key_orders
+
+        def place(found: Found) -> tuple[int, ...]:
+            at, _, written, crosses, rank = found
+            keys = orders[rank]
+            going_on = keys[written.split(" ", 1)[0].count("-") + 1] if crosses else 0
+            return (at, crosses, going_on, keys[0], rank)
+
+        return [(pid, written) for _, pid, written, _, _ in sorted(self.occurrences(text), key=place)]
 
 
 def _written(parts: Sequence[Part]) -> str:
     """Words of a text as written, hyphens where they were."""
     return "".join(("-" if glued else " ") + raw if n else raw for n, (_, raw, glued) in enumerate(parts))
-
-
-def _matches(key: Key, word: Learned) -> bool:
-    return key in word[2]
 
 
 # ---------------------------------------------------------------- classification
