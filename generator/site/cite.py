@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # LaTeX characters that would end a field or turn the rest into a comment or an alignment tab when
 # typeset, unless a backslash already escapes them as written (`Q\&A`).
@@ -30,6 +31,12 @@ def bibtex_text(text: str) -> str:
     so no title can end its field early or leave the .bib unparseable."""
     text = str(text)
     return text if PLAIN.fullmatch(text) else escaped(text)  # most names and titles: nothing to escape, one space between words
+
+
+def bibtex_names(names: Iterable[str]) -> str:
+    """Names for an author field: each as bibtex_text gives it, joined by ` and `. One filter call per
+    entry where `map('bibtex')` would be a filter call per name."""
+    return " and ".join(map(bibtex_text, names))
 
 
 def escaped(text: str) -> str:

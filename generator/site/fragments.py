@@ -11,7 +11,9 @@ Markdown mirrors), taken from `Template.module`: made without any page's
 context, it sees only its arguments and the environment's globals (site, URL
 helpers), so the arguments name everything it shows and are the whole key.
 A page needs no `{% from ... import %}` for it, which costs more than most
-fragments do.
+fragments do. A name `library:macro` draws on another library: an HTML page
+shows `'_macros.bib:bib_entry' | cached(paper)`, the very entry the paper's
+BibTeX files hold, made once for all of them.
 
 Fragments are a table of the build's memo (memo.py), keyed by the macro and its
 arguments. A one-off build keeps the most recently used fragments up to `LIMIT`
@@ -53,10 +55,11 @@ def cached_filter(environment: jinja2.Environment, fragments: Callable[[], MemoT
     macros: dict[tuple[str | None, str], Callable[..., Any]] = {}
 
     def macro_for(template_name: str | None, name: str) -> Callable[..., Any]:
-        library = library_for(template_name)
-        found = getattr(environment.get_template(library).module, name, None)
+        library, _, macro = name.rpartition(":")
+        library = library or library_for(template_name)
+        found = getattr(environment.get_template(library).module, macro, None)
         if not callable(found):
-            raise jinja2.TemplateRuntimeError(f"cached: {library} has no macro {name!r}")
+            raise jinja2.TemplateRuntimeError(f"cached: {library} has no macro {macro!r}")
         macros[template_name, name] = found
         return found
 

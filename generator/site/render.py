@@ -258,7 +258,8 @@ class Renderer:
         # Week and month pages, and citations (generator/site/cite.py).
         week_url = lambda date: link.url(urls.week_dir(date))  # noqa: E731
         month_url = lambda date: link.url(urls.month_dir(date))  # noqa: E731
-        self.env.filters.update(week_url=_unfoldable(week_url), month_url=_unfoldable(month_url), bibtex=cite.bibtex_text, bibkey=cite.bibtex_key)
+        self.env.filters.update(week_url=_unfoldable(week_url), month_url=_unfoldable(month_url))
+        self.env.filters.update(bibtex=cite.bibtex_text, bibtex_names=cite.bibtex_names, bibkey=cite.bibtex_key)
         self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date, cached=fragments.cached_filter(self.env, lambda: self.fragments))
         self.env.globals.update(
             helpers,

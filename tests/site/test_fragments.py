@@ -72,6 +72,23 @@ def test_a_page_draws_on_the_macros_of_its_own_kind(tmp_path: Path) -> None:
     assert render(renderer, "page.md") == "- a & b"  # Markdown is not HTML-escaped, and never gets the HTML fragment
 
 
+def test_a_named_library_shares_its_fragment_across_page_kinds(tmp_path: Path) -> None:
+    """`library:macro` draws on another library: an HTML page shows the very entry a .bib page made, escaped by the page."""
+    calls: list[str] = []
+    renderer = renderer_with(
+        tmp_path,
+        {
+            "_macros.bib": "{% macro entry(t) %}@misc{ {{- t | count }}{{ t }}}{% endmacro %}",
+            "list.bib": "{{ 'entry' | cached('a&b') }}",
+            "page.html": "<pre>{{ '_macros.bib:entry' | cached('a&b') }}</pre>",
+        },
+        calls,
+    )
+    assert render(renderer, "list.bib") == "@misc{a&b}"
+    assert render(renderer, "page.html") == "<pre>@misc{a&amp;b}</pre>"
+    assert calls == ["a&b"]  # made once, for the .bib page
+
+
 def test_a_cached_macro_sees_its_arguments_and_the_globals_only(tmp_path: Path) -> None:
     """So its arguments name everything it shows: a page's own values cannot leak into markup another page reuses."""
     macros = "{% macro title() %}{{ site.title }}{% endmacro %}{% macro leaky() %}{{ page_path }}{% endmacro %}"
@@ -85,6 +102,7 @@ def test_a_cached_macro_sees_its_arguments_and_the_globals_only(tmp_path: Path) 
     ("page", "message"),
     [
         ("{{ 'nothing' | cached }}", "_macros.html has no macro 'nothing'"),
+        ("{{ '_macros.bib:nothing' | cached }}", "_macros.bib has no macro 'nothing'"),
         ("{{ 'item' | cached(['a list']) }}", "must be hashable"),
     ],
 )
