@@ -234,30 +234,10 @@ def plan_watch_pages(site: Site, watches: Sequence[Watch], names: tuple[tuple[st
 
 
 def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None, watches: Sequence[Watch] = ()) -> Iterable[PageSpec]:
+    """Every page. A day's new papers' pages come right after the day's own, so the renderer that made the day's
+    cards and BibTeX entries (one process of a parallel build, whose fragments are its own) still holds them."""
     papers_by_id = {paper.id: paper for paper in site.papers}
     names = topic_names(site)
-    for position, day in enumerate(site.days):
-        new, returning = papers_on(day, papers_by_id)
-        newer = site.days[position - 1].date if position > 0 else None
-        older = site.days[position + 1].date if position + 1 < len(site.days) else None
-        values = (("day", day), ("new", new), ("returning", returning), ("newer", newer), ("older", older), ("names", names))
-        if position == 0:
-            yield PageSpec("index.html", "index.html", (*values, ("paper_count", len(site.papers)), ("day_count", len(site.days))))
-        yield PageSpec(urls.file_for(urls.day_dir(day.date)), "day.html", values)
-        yield PageSpec(urls.day_markdown(day.date), "day.md", values)
-        yield PageSpec(urls.day_bibtex(day.date), "list.bib", (("papers", new + returning),))
-    if not site.days:
-        empty = (("day", None), ("new", ()), ("returning", ()), ("newer", None), ("older", None), ("names", names))
-        yield PageSpec("index.html", "index.html", (*empty, ("paper_count", 0), ("day_count", 0)))
-    yield PageSpec("404.html", "404.html", ())
-    yield PageSpec("archive/index.html", "archive.html", (("years", archive_years(site)), ("paper_count", len(site.papers)), ("day_count", len(site.days))))
-    yield PageSpec("search/index.html", "search.html", (("paper_count", len(site.papers)),))
-    yield PageSpec(urls.file_for(urls.HOW_IT_IS_MADE), "how.html", how_values(site))
-    for content_page in site.pages:
-        yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
-    yield from plan_periods(site, papers_by_id, names)
-    yield from plan_watch_pages(site, watches, names)
-    yield from plan_type_pages(site, page_size, names)
     beside = neighbours(site, papers_by_id)
     name_of = dict(names)
 
@@ -270,6 +250,37 @@ def plan_pages(site: Site, page_size: int = 50, memo: Memo | None = None, watche
             PageSpec(urls.paper_bibtex(paper.id), "paper.bib", (("paper", paper),)),
         )
 
+    # With ids shared by two papers, the later page of an id is the one kept: those sites keep the papers' order.
+    by_day = len(papers_by_id) == len(site.papers)
+    planned: set[str] = set()
+    for position, day in enumerate(site.days):
+        new, returning = papers_on(day, papers_by_id)
+        newer = site.days[position - 1].date if position > 0 else None
+        older = site.days[position + 1].date if position + 1 < len(site.days) else None
+        values = (("day", day), ("new", new), ("returning", returning), ("newer", newer), ("older", older), ("names", names))
+        if position == 0:
+            yield PageSpec("index.html", "index.html", (*values, ("paper_count", len(site.papers)), ("day_count", len(site.days))))
+        yield PageSpec(urls.file_for(urls.day_dir(day.date)), "day.html", values)
+        yield PageSpec(urls.day_markdown(day.date), "day.md", values)
+        yield PageSpec(urls.day_bibtex(day.date), "list.bib", (("papers", new + returning),))
+        if by_day:
+            for paper in new:
+                if paper.id not in planned:
+                    planned.add(paper.id)
+                    yield from plan_paper((paper, *beside.get(paper.id, (None, None))))
+    if not site.days:
+        empty = (("day", None), ("new", ()), ("returning", ()), ("newer", None), ("older", None), ("names", names))
+        yield PageSpec("index.html", "index.html", (*empty, ("paper_count", 0), ("day_count", 0)))
+    yield PageSpec("404.html", "404.html", ())
+    yield PageSpec("archive/index.html", "archive.html", (("years", archive_years(site)), ("paper_count", len(site.papers)), ("day_count", len(site.days))))
+    yield PageSpec("search/index.html", "search.html", (("paper_count", len(site.papers)),))
+    yield PageSpec(urls.file_for(urls.HOW_IT_IS_MADE), "how.html", how_values(site))
+    for content_page in site.pages:
+        yield PageSpec(urls.file_for(content_page.slug + "/"), "page.html", (("page", content_page),))
+    yield from plan_periods(site, papers_by_id, names)
+    yield from plan_watch_pages(site, watches, names)
+    yield from plan_type_pages(site, page_size, names)
     for paper in site.papers:
-        yield from plan_paper((paper, *beside.get(paper.id, (None, None))))
+        if paper.id not in planned:
+            yield from plan_paper((paper, *beside.get(paper.id, (None, None))))
     yield from plan_topic_pages(site, page_size, memo)

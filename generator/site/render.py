@@ -26,6 +26,7 @@ import markupsafe
 
 from generator.config import BUILT_IN_THEMES, theme_roots
 from generator.memo import Memo, MemoTable
+from generator.model import Paper
 from generator.problems import Problem, ThemeError, error
 from generator.site import cite, fragments, urls
 from generator.site.plan import PageSpec
@@ -103,6 +104,8 @@ def linked_text_html(text: str) -> str:
     return "".join(parts)
 
 
+# Remembered: an abstract shows on its day's cards and then on its paper page, planned right after the day's (plan.py).
+@functools.lru_cache(maxsize=1024)
 def text_html(text: str) -> markupsafe.Markup:
     """Text shown as written, as HTML: escaped, a <p> for each part between blank lines, http(s) URLs linked.
 
@@ -185,6 +188,28 @@ def _unfoldable(helper: Callable[..., str]) -> Callable[..., str]:
     return as_filter
 
 
+def other_days(paper: Paper, date: dt.date) -> tuple[dt.date, ...]:
+    """The days a paper was listed on but `date`, oldest first (a card's "also listed on")."""
+    appearances = paper.appearances
+    if len(appearances) == 1:  # most papers: no set to sort
+        only = appearances[0].date
+        return () if only == date else (only,)
+    return tuple(day for day in paper.days if day != date)
+
+
+def topic_namer() -> Callable[[str, tuple[tuple[str, str], ...]], str]:
+    """The `topic_name` filter: `slug | topic_name(names)`, the name `names` ((slug, name) pairs) gives the slug,
+    else the slug. Cards pass the same pairs build-long, so their dict is made once and kept with them."""
+    last: list[Any] = [None, {}]
+
+    def topic_name(slug: str, names: tuple[tuple[str, str], ...]) -> str:
+        if names is not last[0]:
+            last[:] = [names, dict(names)]  # holding `names` keeps its identity from being reused
+        return last[1].get(slug, slug)
+
+    return topic_name
+
+
 def template_problem(exc: jinja2.TemplateError) -> Problem:
     """A template error as `file:line: message`: a syntax error knows its place; an error while rendering
     (an undefined name, a failing filter) is placed by the template frame of its traceback."""
@@ -260,6 +285,7 @@ class Renderer:
         month_url = lambda date: link.url(urls.month_dir(date))  # noqa: E731
         self.env.filters.update(week_url=_unfoldable(week_url), month_url=_unfoldable(month_url))
         self.env.filters.update(bibtex=cite.bibtex_text, bibtex_names=cite.bibtex_names, bibkey=cite.bibtex_key)
+        self.env.filters.update(other_days=other_days, topic_name=topic_namer())
         self.env.filters.update(iso=lambda date: date.isoformat(), strftime=formatted_date, cached=fragments.cached_filter(self.env, lambda: self.fragments))
         self.env.globals.update(
             helpers,

@@ -128,3 +128,22 @@ def test_readers_of_the_2026_sample_see_no_build_internals_outside_the_how_page(
 
 def test_readers_of_text_dumps_see_no_build_internals_outside_the_how_page(sample_project: Path) -> None:
     assert_no_internals(build(sample_project))
+
+
+def test_card_filters_give_what_their_template_forms_gave() -> None:
+    """other_days is `paper.days | reject('equalto', date) | list`; topic_name is `dict(names).get(slug, slug)`."""
+    import datetime as dt
+
+    from generator.model import Appearance, Paper
+    from generator.site.render import other_days, topic_namer
+
+    days = [dt.date(2025, 3, d) for d in (4, 1, 4, 2)]
+    listed = tuple(Appearance(day, "d.json", 1, 1, "T") for day in days)
+    for appearances in (listed, listed[:1]):
+        paper = Paper(id="p", title="T", abstract="", appearances=appearances)
+        for date in (*days, dt.date(2025, 3, 9)):
+            assert other_days(paper, date) == tuple(day for day in paper.days if day != date)
+    topic_name = topic_namer()
+    names = (("nlp", "Language"), ("cv", "Vision"))
+    assert [topic_name(slug, names) for slug in ("cv", "gone", "nlp")] == ["Vision", "gone", "Language"]
+    assert topic_name("cv", (("cv", "Seeing"),)) == "Seeing"  # other pairs: their own names

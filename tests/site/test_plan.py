@@ -117,3 +117,19 @@ def test_each_paper_type_has_pages_holding_exactly_its_papers_and_badges_link_th
     assert shown == by_type
     listed = next(p for p in result.site.papers if p.paper_type == "benchmark")
     assert b'<a class="badge" href="/daily/types/benchmark/">Benchmark</a>' in result.files[f"papers/{listed.id}/index.html"]
+
+
+def test_a_days_new_papers_pages_follow_the_days_own_and_every_paper_has_one_page() -> None:
+    from generator.config import Config
+    from generator.pipeline.assemble import assemble
+    from generator.site.plan import plan_pages
+
+    first, second = dt.date(2025, 3, 3), dt.date(2025, 3, 4)
+    again = Appearance(second, "dumps/y.json", 3, 3, "Paper 1")
+    papers = [paper(1, first), paper(2, first), paper(3, second)]
+    papers[0] = Paper(id="p1", title="Paper 1", abstract="", appearances=(*papers[0].appearances, again))
+    paths = [spec.path for spec in plan_pages(assemble(papers, Config()))]
+    assert sorted(p for p in paths if p.startswith("papers/")) == sorted(f"papers/p{n}/{name}" for n in (1, 2, 3) for name in ("index.html", "cite.bib"))
+    for date, ids in ((second, ["p3"]), (first, ["p1", "p2"])):  # the returning p1 is planned with its first day alone
+        start = paths.index(f"days/{date.isoformat()}.bib") + 1
+        assert paths[start : start + 2 * len(ids)] == [f"papers/{i}/{name}" for i in ids for name in ("index.html", "cite.bib")]
