@@ -57,6 +57,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "paper-digest"
 # A fixed namespace: the ids below are reproducible by anyone, forever.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:paper-digest:feed-ids")
+ID_NAMESPACE_BYTES = ID_NAMESPACE.bytes
 EPOCH = dt.date(1970, 1, 1)
 RSS_TEMPLATE, ATOM_TEMPLATE, OPML_TEMPLATE = "feeds/rss.xml", "feeds/atom.xml", "feeds/opml.xml"
 # What a template compiles to depends on the environment this file sets up: compiled templates kept between runs
@@ -218,7 +219,13 @@ def one_line(text: str) -> str:
 
 
 def stable_id(name: str) -> str:
-    return "urn:uuid:" + str(uuid.uuid5(ID_NAMESPACE, name))
+    """urn:uuid: and uuid.uuid5(ID_NAMESPACE, name), written from the digest as uuid5 writes it (RFC 4122: the
+    SHA-1 digest's first 16 bytes, version 5, variant 10) without making a UUID object."""
+    digest = bytearray(hashlib.sha1(ID_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50
+    digest[8] = digest[8] & 0x3F | 0x80
+    hexed = digest.hex()
+    return f"urn:uuid:{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
 def paper_item_id(paper_id: str) -> str:
@@ -262,12 +269,19 @@ def rfc3339(value: dt.date | dt.datetime) -> str:
     return f"{moment.date().isoformat()}T{moment:%H:%M:%S}Z"
 
 
+LISTING_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
 def listed_moment(text: str | None) -> dt.datetime | None:
     """A listing time YYYY-MM-DDTHH:MM:SSZ as UTC; None for none, or for midnight (a day without its time)."""
     if not text:
         return None
     try:
-        moment = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        if len(text) == 20 and text.isascii() and LISTING_TIME.fullmatch(text):  # the API's form: read by slicing, not strptime
+            numbers = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
+            moment = dt.datetime(*map(int, numbers), tzinfo=dt.UTC)
+        else:
+            moment = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     except ValueError:
         return None
     return None if moment.time() == dt.time(0) else moment
@@ -330,8 +344,9 @@ def item_title(paper: Paper) -> str:
 
 # An item's body is HTML the feed carries as text (RSS description, Atom content, JSON content_html), which the
 # templates escape once more. It is made here with html.escape, whose escapes published items hold: readers see no change.
-def paragraphs_html(text: str) -> str:
-    if text.isprintable():  # one paragraph, nothing to clean: see one_line
+def paragraphs_html(text: str, printable: bool | None = None) -> str:
+    """`printable`: text.isprintable(), when the caller knows it (a scan of the whole abstract)."""
+    if text.isprintable() if printable is None else printable:  # one paragraph, nothing to clean: see one_line
         text = text if "  " not in text and text[:1] != " " and text[-1:] != " " else " ".join(text.split())
         return f"<p>{html.escape(text)}</p>" if text else ""
     parts = [" ".join(p.split()) for p in re.split(r"\n\s*\n", clean(text))]
@@ -340,6 +355,11 @@ def paragraphs_html(text: str) -> str:
 
 def anchor(href: str, text: str) -> str:
     return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
+
+
+def labelled_anchor(href: str, label: str) -> str:
+    """anchor() for a label of this file's, which holds nothing to escape."""
+    return f'<a href="{html.escape(href)}">{label}</a>'
 
 
 def is_web_url(value: str | None) -> bool:
@@ -356,12 +376,16 @@ def topic_anchors(link: urls.Urls, topic_names: dict[str, str]) -> dict[str, tup
     return {slug: (Category(slug, name), anchor(absolute(link, urls.topic_dir(slug)), name)) for slug, name in topic_names.items()}
 
 
+# Labels are shown as they are (labelled_anchor): none holds a character HTML escapes.
 LINK_LABELS = (("arxiv", "arXiv"), ("pdf", "PDF"), ("huggingface", "Hugging Face"), ("code", "Code"), ("project", "Project page"))
 
 
-def summary_text(text: str, words: int = 60) -> str:
-    parts = clean(text).split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+def summary_text(text: str, words: int = 60, printable: bool | None = None) -> str:
+    # Printable text holds nothing `clean` drops (see one_line); splitting stops once the words shown are found.
+    parts = (text if (text.isprintable() if printable is None else printable) else clean(text)).split(maxsplit=words)
+    if len(parts) > words:  # a rest after the words shown: there are more
+        return " ".join(parts[:words]) + " …"
+    return " ".join(parts)
 
 
 def paper_item(paper: Paper, published: dt.datetime, link: urls.Urls, topics: dict[str, tuple[Category, str]], revised: dt.datetime | None = None) -> FeedItem:
@@ -383,12 +407,13 @@ def paper_item(paper: Paper, published: dt.datetime, link: urls.Urls, topics: di
         body.append(f"<p>Organization: {anchor('https://huggingface.co/' + quote(paper.organization.name, safe=''), org)}</p>")
     if paper.ai_summary:
         body.append(f"<p><strong>AI summary</strong> (machine-written, not by the authors): {html.escape(one_line(paper.ai_summary))}</p>")
-    body.append(paragraphs_html(paper.abstract))
+    printable = paper.abstract.isprintable()  # a scan of the whole abstract, for the body and the summary
+    body.append(paragraphs_html(paper.abstract, printable))
     if matched:
         body.append(f"<p>Topics: {', '.join(topic_link for _, topic_link in matched)}</p>")
-    links = [anchor(url, "Paper page"), "first seen " + day_anchor(link, paper.first_seen)]
+    links = [labelled_anchor(url, "Paper page"), "first seen " + day_anchor(link, paper.first_seen)]
     found = paper_links(paper)
-    links += [anchor(found[kind], label) for kind, label in LINK_LABELS if is_web_url(found.get(kind))]
+    links += [labelled_anchor(found[kind], label) for kind, label in LINK_LABELS if is_web_url(found.get(kind))]
     body.append("<p>" + " · ".join(links) + "</p>")
     return FeedItem(
         id=paper_item_id(paper.id),
@@ -399,7 +424,7 @@ def paper_item(paper: Paper, published: dt.datetime, link: urls.Urls, topics: di
         categories=tuple(category for category, _ in matched),
         authors=authors,
         thumbnail=thumbnail,
-        summary=summary_text(paper.abstract),
+        summary=summary_text(paper.abstract, printable=printable),
         revised=revised,
     )
 

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from generator.build import build_site
 from generator.config import load_config
 from generator.memo import Memo
 from generator.model import Appearance, Day, Paper, Site, Topic, TopicMatch
+from generator.site import feeds
 from generator.site.feeds import FeedSettings, feed_files, stable_id
 from generator.site.render import theme_dirs
 from tests.conftest import SEEDS
@@ -141,9 +144,40 @@ def test_feeds_of_the_sample_are_what_element_tree_and_json_dumps_write(sample_s
     assert_written_as_the_libraries_would(files)
 
 
-def test_ids_are_uuid5_of_the_fixed_namespace() -> None:
+@given(st.text())
+@example("paper:abc")
+@example("watch:author-zoë:paper:2405.20541")
+def test_ids_are_uuid5_of_the_fixed_namespace(name: str) -> None:
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, "urn:paper-digest:feed-ids")
-    assert stable_id("paper:abc") == f"urn:uuid:{uuid.uuid5(namespace, 'paper:abc')}"
+    assert stable_id(name) == f"urn:uuid:{uuid.uuid5(namespace, name)}"
+
+
+SPACES = st.sampled_from([" ", "  ", "\n", "\n\n", "\t", "\u00a0", "\x01", "\x85", "\ufffe"])
+
+
+@given(st.lists(st.one_of(st.text(min_size=1, max_size=8), SPACES), max_size=90).map("".join), st.integers(0, 70))
+def test_a_summary_is_the_first_words_of_the_cleaned_text(text: str, words: int) -> None:
+    parts = feeds.clean(text).split()
+    assert feeds.summary_text(text, words) == " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+    assert feeds.summary_text(text, words, printable=text.isprintable()) == feeds.summary_text(text, words)
+
+
+TIMES = st.sampled_from(["2024-03-05T10:11:12Z", "2024-13-05T10:11:12Z", "2024-02-30T10:11:12Z", "2024-03-05T24:00:00Z", "2024-03-05T10:60:00Z"])
+
+
+@given(st.one_of(TIMES, st.from_regex(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z"), st.text(max_size=22)))
+@example("2024-03-05T10:11:60Z")
+@example("0000-03-05T10:11:12Z")
+@example("2024-3-5T1:2:3Z")
+@example("٢٠٢٤-03-05T10:11:12Z")
+def test_a_listing_time_reads_as_strptime_reads_it(text: str) -> None:
+    try:
+        expected: dt.datetime | None = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        expected = None
+    if expected is not None and expected.time() == dt.time(0):
+        expected = None
+    assert feeds.listed_moment(text) == expected
 
 
 def renamed_first_paper(site: Site) -> tuple[Site, Paper]:
