@@ -17,9 +17,11 @@ import dataclasses
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -169,14 +171,17 @@ def phrase_keys(phrase: str) -> tuple[tuple[Key, ...], ...]:
 Learned = tuple[str, str, tuple[Key, ...]]  # a word's case-free key, its case key, and every key it matches (prefixes too)
 Part = tuple[Learned, str, bool]  # a word of a text: what it is, as written, and whether a hyphen glues it to the word before
 Variant = tuple[tuple[Key, ...], int, int]  # a phrase's keys, its id, and its rank: the order phrases are listed in
-# What a pattern of the automaton stands for: each phrase spelled that way (its id, its rank, and the words whose case or
-# prefix must still be checked: their offsets in the match and the key), and whether its last word is an open prefix.
-Entry = tuple[int, int, tuple[tuple[int, int, Key], ...]]
-Pattern = tuple[tuple[Entry, ...], bool]
-# A phrase found: where it starts, its id, the words as written, whether it goes on past its first compound, its rank.
-Found = tuple[int, int, str, bool, int]
+Check = tuple[int, int, Key]  # a word of a spelling whose letters alone do not settle it: where it stands in the match, and its key
+# A phrase found in a text: its id, where its match starts (the space before it) and stops (after its last letter)
+# in the text's compounds joined by spaces, and its rank. The words as written are that span, cut only when needed.
+Spot = tuple[int, int, int, int]
 # Where a place's phrases were found: phrase id -> (occurrences, the distinct words as written, first found first).
 Hits = dict[int, tuple[int, tuple[str, ...]]]
+
+# How a spelling of the automaton ends: where its phrase's compound ends (" "), before a hyphen that must lead to a
+# suffix ("-"), or inside a word, for a prefix that leaves the word open.
+AT_END, BEFORE_HYPHEN, OPEN = 0, 1, 2
+PART_END = re.compile(r"[a-z0-9]*")  # the rest of a lowercase ASCII word
 
 
 def free_forms(key: str) -> tuple[str, ...]:
@@ -212,11 +217,22 @@ def words_of(text: str) -> list[str]:
     return spaced.split()
 
 
-def _spellings(keys: tuple[Key, ...]) -> list[tuple[str, tuple[tuple[int, int, Key], ...], bool]]:
-    """How a phrase's words can be spelled in lowercase ASCII with one space between words: each spelling, the words
-    its letters alone do not settle (acronyms, whose case is checked), and whether its last word is an open prefix.
-    Every ASCII text the phrase matches has one of these spellings; none when a key is not ASCII, since no ASCII word
-    has that key."""
+def joined_words(text: str) -> str:
+    """The compounds of a text (words_of) joined by single spaces, with a space before and after them."""
+    spaced = text.translate(SPACES)
+    if "-" in spaced and (spaced.startswith("-") or spaced.endswith("-") or "--" in spaced or " -" in spaced or "- " in spaced):
+        return " " + " ".join(WORD.findall(spaced)) + " "  # a hyphen at a compound's edge separates, as any other sign does
+    joined = " " + spaced + " "  # the same as joining words_of(text), without making a string of each compound
+    while "  " in joined:
+        joined = joined.replace("  ", " ")
+    return joined
+
+
+def _spellings(keys: tuple[Key, ...]) -> list[tuple[str, tuple[Check, ...], int]]:
+    """How a phrase can be written in lowercase ASCII compounds joined by single spaces: each spelling (from the space
+    before its first word), the words its letters alone do not settle (acronyms, whose case is checked), and how it
+    ends. Every ASCII text the phrase matches holds one of these spellings; none when a key is not ASCII, as no ASCII
+    word has that key."""
     choices: list[list[tuple[str, Key | None, bool]]] = []  # per word: (spelling, the key to check or None, open)
     for is_cased, key in keys:
         if not key.isascii():
@@ -231,32 +247,33 @@ def _spellings(keys: tuple[Key, ...]) -> list[tuple[str, tuple[tuple[int, int, K
         else:
             choices.append([(form, None, False) for form in free_forms(key)])
     spellings = []
-    for combination in product(*choices):
-        offsets, checks, at = [], [], 1
-        for spelling, check, _ in combination:
-            offsets.append(at)
+    for words in product(*choices):
+        checks, at = [], 1
+        for spelling, check, _ in words:
             if check is not None:
                 checks.append((at, at + len(spelling), check))
             at += len(spelling) + 1
-        is_open = combination[-1][2]
-        text = " " + " ".join(spelling for spelling, _, _ in combination) + ("" if is_open else " ")
-        spellings.append((text, tuple(checks), is_open))
+        # Words of a phrase are one compound's parts or compounds of their own: a hyphen or a space between any two.
+        for separators in product(" -", repeat=len(words) - 1):
+            text = " " + "".join(spelling + separator for (spelling, _, _), separator in zip(words, (*separators, ""), strict=True))
+            endings = [(text, OPEN)] if words[-1][2] else [(text + " ", AT_END), (text + "-", BEFORE_HYPHEN)]
+            spellings.extend((spelled, tuple(checks), ending) for spelled, ending in endings)
     return spellings
 
 
 class PhraseIndex:
     """Phrases compiled for scanning texts.
 
-    A text whose letters are all ASCII is scanned by one Aho-Corasick automaton over its lowercase, the compounds
-    one space apart and hyphens made spaces: the automaton reports every place one of the phrases' spellings
-    occurs, in compiled code, and only those places are looked at (does the phrase start a compound and end one,
-    or end before a suffix; does an acronym have its case). Any other text is matched word by word."""
+    A text whose letters are all ASCII is scanned by one Aho-Corasick automaton over its lowercase, compounds one
+    space apart: it reports, in compiled code, every place where a phrase is spelled from a compound's start to a
+    compound's end (or to a hyphen), and only those places are looked at further, when a hyphen must lead to a
+    suffix, a prefix ends a word or an acronym must have its case. Any other text is matched word by word."""
 
     def __init__(self, phrases: Sequence[str]) -> None:
         self.phrases = tuple(phrases)
         self.by_first: dict[Key, list[Variant]] = {}
         prefixes: set[str] = set()
-        spelled: dict[str, tuple[list[Entry], bool]] = {}
+        spelled: dict[str, tuple[list[tuple[int, int, tuple[Check, ...]]], int]] = {}
         ranked: list[tuple[Key, ...]] = []  # every phrase's keys, as listed
         for pid, phrase in enumerate(self.phrases):
             for keys in phrase_keys(phrase):
@@ -264,18 +281,22 @@ class PhraseIndex:
                 ranked.append(keys)
                 self.by_first.setdefault(keys[0], []).append((keys, pid, rank))
                 prefixes.update(key[:-1] for is_cased, key in keys if not is_cased and key.endswith("*"))
-                for text, checks, is_open in _spellings(keys):
-                    spelled.setdefault(text, ([], is_open))[0].append((pid, rank, checks))
+                for text, checks, ending in _spellings(keys):
+                    spelled.setdefault(text, ([], ending))[0].append((pid, rank, checks))
         self.prefixes = tuple(sorted(prefixes))
         # Each phrase's keys by the order a word lists the keys it matches (case-free, cased, prefixes): at one place,
         # phrases are listed in that order of the key they start with, or of the key that goes on past the compound.
         self.key_orders = [
-            tuple(2 + self.prefixes.index(key[:-1]) if key.endswith("*") and not is_cased else int(is_cased) for is_cased, key in keys)
-            for keys in ranked
+            tuple(2 + self.prefixes.index(key[:-1]) if key.endswith("*") and not is_cased else int(is_cased) for is_cased, key in keys) for keys in ranked
         ]
         self.words: dict[str, Learned] = {}
         self.split: dict[str, tuple[Part, ...]] = {}
-        self.patterns: list[Pattern] = [(tuple(entries), is_open) for entries, is_open in spelled.values()]
+        # Per spelling: the (phrase id, rank) it finds with no further look when it ends where a compound does and
+        # nothing needs checking, else None; and every phrase it may find, with its checks; and how it ends.
+        self.spelled = [
+            (None if ending != AT_END or any(checks for _, _, checks in entries) else tuple((pid, rank) for pid, rank, _ in entries), tuple(entries), ending)
+            for entries, ending in spelled.values()
+        ]
         self.automaton = ahocorasick_rs.AhoCorasick(list(spelled)) if spelled else None
 
     def learn(self, word: str) -> Learned:
@@ -292,46 +313,47 @@ class PhraseIndex:
             found = self.split[compound] = tuple((known.get(part) or self.learn(part), part, n > 0) for n, part in enumerate(words))
         return found
 
-    def occurrences(self, text: str) -> list[Found]:
-        """Every phrase found in text, in the order the scanner meets them: the same phrase's in text order."""
-        compounds = words_of(text)
-        if not compounds:
-            return []
-        joined = " " + " ".join(compounds) + " "
+    def spots(self, text: str) -> tuple[str, list[Spot]]:
+        """The text's compounds joined by spaces, and every phrase found there; a phrase's spots in text order."""
+        joined = joined_words(text)
         if joined.isascii():
-            return self._spotted(joined)
-        return self._word_by_word(compounds)
+            return joined, self._spotted(joined)
+        return joined, self._word_by_word(joined)
 
-    def _spotted(self, joined: str) -> list[Found]:
-        """The phrases of a text of ASCII compounds joined by single spaces (one before and after too)."""
+    def _spotted(self, joined: str) -> list[Spot]:
         if self.automaton is None:
             return []
-        lowered = joined.lower().replace("-", " ")
-        patterns, words, learn = self.patterns, self.words, self.learn
-        found: list[Found] = []
+        lowered = joined.lower()
+        spelled, words, learn = self.spelled, self.words, self.learn
+        spots: list[Spot] = []
         for number, start, end in self.automaton.find_matches_as_indexes(lowered, overlapping=True):
-            if joined[start] == "-":  # a phrase starts a compound, never inside one
+            plain, entries, ending = spelled[number]
+            if plain is not None:
+                for pid, rank in plain:
+                    spots.append((pid, start, end - 1, rank))
                 continue
-            entries, is_open = patterns[number]
-            stop = lowered.index(" ", end) if is_open else end - 1
-            if joined[stop] == "-" and stem(lowered[stop + 1 : lowered.index(" ", stop + 1)]) not in SUFFIXES:
+            stop = PART_END.match(lowered, end).end() if ending == OPEN else end - 1
+            if lowered[stop] == "-" and stem(PART_END.match(lowered, stop + 1).group()) not in SUFFIXES:
                 continue  # the compound goes on past the phrase with more than a suffix ("KV-cache-free")
-            written = joined[start + 1 : stop]
-            crosses = " " in written
             for pid, rank, checks in entries:
-                if checks:
-                    spelled = (joined[start + begin : start + finish] for begin, finish, _ in checks)
-                    if not all(key in (words.get(word) or learn(word))[2] for word, (_, _, key) in zip(spelled, checks, strict=True)):
-                        continue
-                found.append((start, pid, written, crosses, rank))
-        return found
+                spelled_as = (joined[start + begin : start + finish] for begin, finish, _ in checks)
+                if all(key in (words.get(word) or learn(word))[2] for word, (_, _, key) in zip(spelled_as, checks, strict=True)):
+                    spots.append((pid, start, stop, rank))
+        return spots
 
-    def _word_by_word(self, compounds: list[str]) -> list[Found]:
+    def _word_by_word(self, joined: str) -> list[Spot]:
         """The phrases of any text: at each compound's first word, every phrase starting with one of its keys is
         compared word by word; it must end where a compound ends, or before a suffix glued to its last word."""
-        parts = [part for compound in compounds for part in self.parts(compound)]
+        parts: list[Part] = []
+        starts: list[int] = []  # where each word starts in `joined`
+        at = 1
+        for compound in joined.split():
+            for part in self.parts(compound):
+                parts.append(part)
+                starts.append(at)
+                at += len(part[1]) + 1
         size = len(parts)
-        found: list[Found] = []
+        spots: list[Spot] = []
         for at, (word, _, glued) in enumerate(parts):
             if glued:
                 continue
@@ -342,39 +364,44 @@ class PhraseIndex:
                         continue
                     if end < size and parts[end][2] and parts[end][0][0] not in SUFFIXES:
                         continue
-                    crosses = any(not glued for _, _, glued in parts[at + 1 : end])
-                    found.append((at, pid, _written(parts[at:end]), crosses, rank))
-        return found
+                    spots.append((pid, starts[at] - 1, starts[end - 1] + len(parts[end - 1][1]), rank))
+        return spots
 
     def hits(self, text: str) -> Hits:
         """Each phrase found in text: how often, and the distinct words as written, first found first."""
-        grouped: dict[int, tuple[list[int], dict[str, None]]] = {}
-        for _, pid, written, _, _ in self.occurrences(text):
-            group = grouped.get(pid)
-            if group is None:
-                grouped[pid] = ([1], {written: None})
-            else:
-                group[0][0] += 1
-                group[1][written] = None
-        return {pid: (count[0], tuple(written)) for pid, (count, written) in grouped.items()}
+        return _grouped(*self.spots(text))
 
     def scan(self, text: str) -> list[tuple[int, str]]:
         """Every (phrase id, the words as written) occurring in text, in text order: at one place, the phrases within
         a compound before those going on past it, then by the keys they start with (or go on with), then as listed."""
+        joined, spots = self.spots(text)
         orders = self.key_orders
-
-        def place(found: Found) -> tuple[int, ...]:
-            at, _, written, crosses, rank = found
+        found = []
+        for pid, start, stop, rank in spots:
+            written = joined[start + 1 : stop]
             keys = orders[rank]
+            crosses = " " in written
             going_on = keys[written.split(" ", 1)[0].count("-") + 1] if crosses else 0
-            return (at, crosses, going_on, keys[0], rank)
+            found.append(((start, crosses, going_on, keys[0], rank), pid, written))
+        return [(pid, written) for _, pid, written in sorted(found)]
 
-        return [(pid, written) for _, pid, written, _, _ in sorted(self.occurrences(text), key=place)]
+
+def _grouped(joined: str, spots: Iterable[Spot], wanted: Container[int] | None = None) -> Hits:
+    """Phrases found (or only those `wanted`), by phrase: how often, and the distinct words as written, first found first."""
+    grouped: dict[int, tuple[list[int], dict[str, None]]] = {}
+    for pid, start, stop, _ in spots:
+        if wanted is not None and pid not in wanted:
+            continue
+        group = grouped.get(pid)
+        if group is None:
+            grouped[pid] = ([1], {joined[start + 1 : stop]: None})
+        else:
+            group[0][0] += 1
+            group[1][joined[start + 1 : stop]] = None
+    return {pid: (count[0], tuple(written)) for pid, (count, written) in grouped.items()}
 
 
-def _written(parts: Sequence[Part]) -> str:
-    """Words of a text as written, hyphens where they were."""
-    return "".join(("-" if glued else " ") + raw if n else raw for n, (_, raw, glued) in enumerate(parts))
+_PHRASE_ID = itemgetter(0)
 
 
 # ---------------------------------------------------------------- classification
@@ -431,10 +458,26 @@ class Classifier:
                 for order, phrase in enumerate(rules.phrases):
                     rule = (phrase, tuple(texts[text] for text in phrase.with_any), tuple(texts[text] for text in phrase.without))
                     self.moved.setdefault(texts[phrase.text], []).append((g, t, order, rule))
+        # The same as numbers for `classify`: each phrase's topics (group, index), its kind of rule and its context.
+        self.moves = {
+            pid: tuple(((g, t), KINDS.index(rule[0].kind), rule[1], rule[2], (order, pid, rule)) for g, t, order, rule in moved)
+            for pid, moved in self.moved.items()
+        }
         self.thresholds = [[taxonomy.min_score if rules.min_score is None else rules.min_score for _, rules in group] for group in self.groups]
         self.title_only_weight = taxonomy.title_weight if taxonomy.title_only_weight is None else taxonomy.title_only_weight
-        # Of each kind of phrase: what it scores in the title, and whether it only supports (1 in the abstract, whatever its count).
-        self.weights = {"include": (taxonomy.title_weight, False), "title_only": (self.title_only_weight, False), "support": (1, True)}
+        # What a phrase gains a topic, and whether it makes the topic strong, by the kind of rule it is there (include,
+        # title_only, support), for each way it can be found: in the title or not, its count in the abstract (up to
+        # the cap, past which it gains no more), in the keywords or not.
+        self.gain_table = {
+            (in_title, count, in_keywords): (
+                ((taxonomy.title_weight if in_title else 0) + count + keyword_gain, in_title or count > 0),
+                ((self.title_only_weight if in_title else 0) + keyword_gain, in_title),
+                (int(in_title) + (count > 0) + keyword_gain, False),
+            )
+            for in_title in (False, True)
+            for count in range(ABSTRACT_CAP + 1)
+            for in_keywords, keyword_gain in ((False, 0), (True, taxonomy.keyword_weight))
+        }
 
     def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, Hits]:
         """Each place's phrases found: phrase id -> (occurrences, the distinct words as written, first found first)."""
@@ -468,8 +511,6 @@ class Classifier:
         score, strong, in_title, named, excluded_in_title = 0, False, False, False, False
         excluded: list[str] = []
         unmet: list[str] = []
-        evidence: tuple[list[str], list[str], list[str]] = ([], [], [])
-        seen: tuple[set[str], set[str], set[str]] = (set(), set(), set())
         for _, key, (phrase, with_any, without) in hits:
             if (with_any and anywhere.isdisjoint(with_any)) or (without and not anywhere.isdisjoint(without)):
                 unmet.append(phrase.text)
@@ -496,63 +537,71 @@ class Classifier:
                 in_title = True
                 named = named or kind == "include"
             strong = strong or (kind != "support" and bool(title or (abstract and kind == "include")))
-            for place, found in enumerate((title, abstract, keywords)):
-                if found:
+        vetoed = excluded_in_title or (bool(excluded) and not named)
+        evidence = self._evidence(hits, places, anywhere)
+        return Scored(slug, score, strong, in_title, tuple(excluded), evidence, tuple(unmet), threshold, taxonomy.abstract_min, named, vetoed)
+
+    def _evidence(self, hits: list[tuple[int, int, Rule]], places: dict[str, Hits], anywhere: set[int]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The words as written of a topic's phrases that scored (`hits`, in the rules' order), by place, each once whatever its case."""
+        in_titles, in_abstracts, in_keywords = places["title"], places["abstract"], places["keywords"]
+        keyword_weight = self.taxonomy.keyword_weight
+        evidence: tuple[list[str], list[str], list[str]] = ([], [], [])
+        seen: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        for _, key, (phrase, with_any, without) in hits:
+            if phrase.kind == "exclude" or (with_any and anywhere.isdisjoint(with_any)) or (without and not anywhere.isdisjoint(without)):
+                continue
+            found = (in_titles.get(key), in_abstracts.get(key) if phrase.kind != "title_only" else None, in_keywords.get(key))
+            if not (found[0] or found[1] or (found[2] and keyword_weight)):
+                continue  # it gained the topic nothing
+            for place, hit in enumerate(found):
+                if hit:
                     lowered, shown = seen[place], evidence[place]
-                    for word in found[1]:
+                    for word in hit[1]:
                         low = word.lower()
                         if low not in lowered:
                             lowered.add(low)
                             shown.append(word)
-        shown_evidence = tuple((place, tuple(words)) for place, words in zip(PLACES, evidence, strict=True) if words)
-        vetoed = excluded_in_title or (bool(excluded) and not named)
-        return Scored(slug, score, strong, in_title, tuple(excluded), shown_evidence, tuple(unmet), threshold, taxonomy.abstract_min, named, vetoed)
+        return tuple((place, tuple(words)) for place, words in zip(PLACES, evidence, strict=True) if words)
 
     def classify(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> Classification:
         """The topics of a paper, best score first (ties in taxonomy order), at most max_topics; Other when none applies. And its paper type.
 
         The same as `choose` and `choose_type` over `scored`, with only the numbers worked out for every topic a phrase
         moves: the evidence (words as written) is gathered for the topics given alone."""
-        places = self.found(title, abstract, keywords)
-        in_titles, in_abstracts, in_keywords = places["title"], places["abstract"], places["keywords"]
-        anywhere = in_titles.keys() | in_abstracts.keys() | in_keywords.keys()
-        weights = self.weights
-        # (group, index) -> [score, strong, in_title, named, excluded, excluded in the title, the rules found]
+        spots = self.index.spots
+        joined = "\n".join(keywords)
+        found = (spots(title) if title else _NONE, spots(abstract) if abstract else _NONE, spots(joined) if joined else _NONE)
+        in_titles, in_keywords = set(map(_PHRASE_ID, found[0][1])), set(map(_PHRASE_ID, found[2][1]))
+        in_abstracts = Counter(map(_PHRASE_ID, found[1][1]))
+        anywhere = in_titles | in_abstracts.keys() | in_keywords
+        moves, gain_table = self.moves, self.gain_table
+        # (group, index) -> [score, strong, in_title, named, excluded, excluded in the title, the rules that scored];
+        # a topic no phrase moves is not in it
         tally: dict[tuple[int, int], list[Any]] = {}
-        for found in anywhere:
-            rules = self.moved.get(found)
+        for pid in anywhere:
+            rules = moves.get(pid)
             if rules is None:
                 continue
-            title_hit, abstract_hit, keyword_hit = in_titles.get(found), in_abstracts.get(found), in_keywords.get(found)
-            for g, t, order, rule in rules:
-                row = tally.get((g, t))
-                if row is None:
-                    row = tally[(g, t)] = [0, False, False, False, False, False, []]
-                row[6].append((order, found, rule))
-                phrase, with_any, without = rule
+            in_title, count = pid in in_titles, in_abstracts.get(pid, 0)
+            gains = gain_table[(in_title, count if count < ABSTRACT_CAP else ABSTRACT_CAP, pid in in_keywords)]
+            for key, kind, with_any, without, rule in rules:
                 if (with_any and anywhere.isdisjoint(with_any)) or (without and not anywhere.isdisjoint(without)):
                     continue
-                kind = phrase.kind
-                if kind == "exclude":
+                if kind == _EXCLUDE:
+                    row = tally.get(key) or tally.setdefault(key, [0, False, False, False, False, False, []])
                     row[4] = True
-                    row[5] = row[5] or title_hit is not None
+                    row[5] = row[5] or in_title
                     continue
-                abstract = abstract_hit if kind != "title_only" else None
-                title_gain, support = weights[kind]
-                gained = 0
-                if title_hit:
-                    gained += title_gain
-                if abstract:
-                    gained += 1 if support else min(abstract[0], ABSTRACT_CAP)
-                if keyword_hit:
-                    gained += self.taxonomy.keyword_weight
+                gained, strong = gains[kind]
                 if not gained:
                     continue
+                row = tally.get(key) or tally.setdefault(key, [0, False, False, False, False, False, []])
+                row[6].append(rule)
                 row[0] += gained
-                if title_hit:
+                if in_title:
                     row[2] = True
-                    row[3] = row[3] or kind == "include"
-                row[1] = row[1] or (not support and bool(title_hit or (abstract and kind == "include")))
+                    row[3] = row[3] or kind == _INCLUDE
+                row[1] = row[1] or strong
         if not tally:
             return _IN_OTHER, None
         abstract_min = self.taxonomy.abstract_min
@@ -568,9 +617,11 @@ class Classifier:
                     kind_given, kind_best = self.groups[1][t][0], score
             else:
                 topics.append((t, score, applies, in_title, vetoed, named))
-        return self._given(topics, tally, places, anywhere), kind_given
+        return self._given(topics, tally, found, anywhere), kind_given
 
-    def _given(self, topics: list[Any], tally: dict[tuple[int, int], list[Any]], places: dict[str, Hits], anywhere: set[int]) -> tuple[TopicMatch, ...]:
+    def _given(
+        self, topics: list[Any], tally: dict[tuple[int, int], list[Any]], found: tuple[Spotted, Spotted, Spotted], anywhere: set[int]
+    ) -> tuple[TopicMatch, ...]:
         """`choose` on the numbers of the topics moved; the evidence is worked out for the topics given."""
         ranked = sorted((row for row in topics if row[2]), key=lambda row: -row[1])
         if not ranked:
@@ -583,10 +634,13 @@ class Classifier:
         else:
             floor = ranked[0][1] * self.taxonomy.relative_min
             kept = [row for row in ranked if row[5] or row[1] * 100 >= floor][: self.taxonomy.max_topics]
+        hits = {t: sorted(tally[(0, t)][6]) for t, *_ in kept}
+        wanted = {pid for rules in hits.values() for _, pid, _ in rules}
+        places = {place: _grouped(joined, spots, wanted) if spots else {} for place, (joined, spots) in zip(PLACES, found, strict=True)}
         matches = []
-        for t, *_ in kept:
-            s = self._score(self.groups[0][t][0], self.thresholds[0][t], sorted(tally[(0, t)][6]), places, anywhere)
-            matches.append(TopicMatch(s.slug, _phrases(s.evidence), s.score, s.evidence))
+        for t, score, *_ in kept:
+            evidence = self._evidence(hits[t], places, anywhere)
+            matches.append(TopicMatch(self.groups[0][t][0], _phrases(evidence), score, evidence))
         return tuple(matches)
 
     def choose(self, scores: Sequence[Scored]) -> tuple[TopicMatch, ...]:
@@ -621,6 +675,9 @@ def _phrases(evidence: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ..
 
 
 _IN_OTHER = (TopicMatch(OTHER.slug, ()),)
+_INCLUDE, _EXCLUDE = KINDS.index("include"), KINDS.index("exclude")
+Spotted = tuple[str, list[Spot]]
+_NONE: Spotted = ("", [])
 
 
 def classifier_for(taxonomy: Taxonomy, memo: Memo) -> Classifier:
