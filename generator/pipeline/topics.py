@@ -17,6 +17,7 @@ import dataclasses
 import json
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
@@ -217,12 +218,20 @@ def words_of(text: str) -> list[str]:
     return spaced.split()
 
 
+EDGE_HYPHEN = re.compile(r"-(?=[ -])|(?<=[ -])-")  # a hyphen that joins no two letters or digits
+
+
 def joined_words(text: str) -> str:
     """The compounds of a text (words_of) joined by single spaces, with a space before and after them."""
-    spaced = text.translate(SPACES)
-    if "-" in spaced and (spaced.startswith("-") or spaced.endswith("-") or "--" in spaced or " -" in spaced or "- " in spaced):
-        return " " + " ".join(WORD.findall(spaced)) + " "  # a hyphen at a compound's edge separates, as any other sign does
-    joined = " " + spaced + " "  # the same as joining words_of(text), without making a string of each compound
+    return _one_space_apart(text.translate(SPACES))
+
+
+def _one_space_apart(spaced: str) -> str:
+    """The words of a text with every separator made a space one space apart, with a space before and after them:
+    the same as joining words_of(text), without making a string of each word."""
+    joined = " " + spaced + " "
+    if "-" in joined and ("--" in joined or " -" in joined or "- " in joined):
+        joined = EDGE_HYPHEN.sub(" ", joined)  # a hyphen at a compound's edge separates, as any other sign does
     while "  " in joined:
         joined = joined.replace("  ", " ")
     return joined
@@ -320,6 +329,24 @@ class PhraseIndex:
             return joined, self._spotted(joined)
         return joined, self._word_by_word(joined)
 
+    def spots_in(self, texts: Sequence[str]) -> list[tuple[str, list[Spot]]]:
+        """`spots` of each of several texts, found in one pass when they are ASCII: their compounds are joined with a
+        line break between texts, which no compound or spelling holds, so no phrase spans two texts."""
+        joined = _one_space_apart(" \n ".join(text.translate(SPACES) for text in texts))
+        if not joined.isascii():
+            return [self.spots(text) for text in texts]
+        spots = self._spotted(joined)
+        found = []
+        begin, after = 0, 0
+        for _ in texts[1:]:
+            after = joined.index("\n", after) + 1
+            # A text's spots come before the next text's: the automaton reports a match where it ends.
+            end = bisect_left(spots, after, lo=begin, key=_START)
+            found.append((joined, spots[begin:end]))
+            begin = end
+        found.append((joined, spots[begin:]))
+        return found
+
     def _spotted(self, joined: str) -> list[Spot]:
         if self.automaton is None:
             return []
@@ -401,7 +428,7 @@ def _grouped(joined: str, spots: Iterable[Spot], wanted: Container[int] | None =
     return {pid: (count[0], tuple(written)) for pid, (count, written) in grouped.items()}
 
 
-_PHRASE_ID = itemgetter(0)
+_PHRASE_ID, _START = itemgetter(0), itemgetter(1)
 
 
 # ---------------------------------------------------------------- classification
@@ -568,9 +595,7 @@ class Classifier:
 
         The same as `choose` and `choose_type` over `scored`, with only the numbers worked out for every topic a phrase
         moves: the evidence (words as written) is gathered for the topics given alone."""
-        spots = self.index.spots
-        joined = "\n".join(keywords)
-        found = (spots(title) if title else _NONE, spots(abstract) if abstract else _NONE, spots(joined) if joined else _NONE)
+        found = self.index.spots_in((title, abstract, "\n".join(keywords)))
         in_titles, in_keywords = set(map(_PHRASE_ID, found[0][1])), set(map(_PHRASE_ID, found[2][1]))
         in_abstracts = Counter(map(_PHRASE_ID, found[1][1]))
         anywhere = in_titles | in_abstracts.keys() | in_keywords
@@ -620,7 +645,7 @@ class Classifier:
         return self._given(topics, tally, found, anywhere), kind_given
 
     def _given(
-        self, topics: list[Any], tally: dict[tuple[int, int], list[Any]], found: tuple[Spotted, Spotted, Spotted], anywhere: set[int]
+        self, topics: list[Any], tally: dict[tuple[int, int], list[Any]], found: Sequence[Spotted], anywhere: set[int]
     ) -> tuple[TopicMatch, ...]:
         """`choose` on the numbers of the topics moved; the evidence is worked out for the topics given."""
         ranked = sorted((row for row in topics if row[2]), key=lambda row: -row[1])
@@ -677,7 +702,6 @@ def _phrases(evidence: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ..
 _IN_OTHER = (TopicMatch(OTHER.slug, ()),)
 _INCLUDE, _EXCLUDE = KINDS.index("include"), KINDS.index("exclude")
 Spotted = tuple[str, list[Spot]]
-_NONE: Spotted = ("", [])
 
 
 def classifier_for(taxonomy: Taxonomy, memo: Memo) -> Classifier:
