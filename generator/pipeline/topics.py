@@ -475,7 +475,15 @@ class Classifier:
                     for text in (phrase.text, *phrase.with_any, *phrase.without):
                         texts.setdefault(text, len(texts))
         self.pid = texts
-        self.index = PhraseIndex(list(texts))
+        # Phrases that match the same words ("dataset", "datasets") are one class, scanned for once: the index holds
+        # one phrase of each class, and `classify` counts by class.
+        classes: dict[tuple[tuple[Key, ...], ...], int] = {}
+        self.class_of = [classes.setdefault(phrase_keys(text), len(classes)) for text in texts]
+        self.members: list[list[int]] = [[] for _ in classes]
+        for pid, known in enumerate(self.class_of):
+            self.members[known].append(pid)
+        phrases = list(texts)
+        self.index = PhraseIndex([phrases[members[0]] for members in self.members])
         self.unmoved = [[Scored(slug, 0, False, False, (), (), (), taxonomy.min_score) for slug, _ in group] for group in self.groups]
         # Which topics each phrase can move, where it stands in their rules and the ids of its context, so a paper's
         # scoring looks only at the phrases it has.
@@ -485,11 +493,14 @@ class Classifier:
                 for order, phrase in enumerate(rules.phrases):
                     rule = (phrase, tuple(texts[text] for text in phrase.with_any), tuple(texts[text] for text in phrase.without))
                     self.moved.setdefault(texts[phrase.text], []).append((g, t, order, rule))
-        # The same as numbers for `classify`: each phrase's topics (group, index), its kind of rule and its context.
-        self.moves = {
-            pid: tuple(((g, t), KINDS.index(rule[0].kind), rule[1], rule[2], (order, pid, rule)) for g, t, order, rule in moved)
-            for pid, moved in self.moved.items()
-        }
+        # The same as numbers for `classify`, by class: each rule's topic (group, index), its kind and its context's classes.
+        self.moves: dict[int, list[tuple[tuple[int, int], int, tuple[int, ...], tuple[int, ...], tuple[int, int, Rule]]]] = {}
+        for pid, moved in self.moved.items():
+            known = self.class_of[pid]
+            for g, t, order, rule in moved:
+                phrase, with_any, without = rule
+                context = tuple(self.class_of[other] for other in with_any), tuple(self.class_of[other] for other in without)
+                self.moves.setdefault(known, []).append(((g, t), KINDS.index(phrase.kind), *context, (order, known, (phrase, *context))))
         self.thresholds = [[taxonomy.min_score if rules.min_score is None else rules.min_score for _, rules in group] for group in self.groups]
         self.title_only_weight = taxonomy.title_weight if taxonomy.title_only_weight is None else taxonomy.title_only_weight
         # What a phrase gains a topic, and whether it makes the topic strong, by the kind of rule it is there (include,
@@ -508,9 +519,9 @@ class Classifier:
 
     def found(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[str, Hits]:
         """Each place's phrases found: phrase id -> (occurrences, the distinct words as written, first found first)."""
-        hits = self.index.hits
-        joined = "\n".join(keywords)
-        return {"title": hits(title) if title else {}, "abstract": hits(abstract) if abstract else {}, "keywords": hits(joined) if joined else {}}
+        members = self.members
+        found = {place: _grouped(*spotted) for place, spotted in zip(PLACES, self.index.spots_in((title, abstract, "\n".join(keywords))), strict=True)}
+        return {place: {pid: hit for known, hit in hits.items() for pid in members[known]} for place, hits in found.items()}
 
     def scored(self, title: str, abstract: str, keywords: Sequence[str] = ()) -> dict[tuple[int, int], Scored]:
         """The scores of the topics and paper types (group, index) that a phrase found in the paper moves; every other scores nothing."""
