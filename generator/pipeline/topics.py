@@ -21,6 +21,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import product
 from operator import itemgetter
 from pathlib import Path
@@ -148,6 +149,7 @@ def cased(word: str) -> str:
 Key = tuple[bool, str]  # (case-sensitive?, key); a case-free key ending in "*" is a prefix
 
 
+@cache
 def phrase_keys(phrase: str) -> tuple[tuple[Key, ...], ...]:
     """The word sequences a phrase matches: its words (hyphenated ones split into parts), and, when it has hyphens,
     the closed-up word too: "pre-training" matches "pre-training", "pre training" and "pretraining"."""
@@ -255,18 +257,22 @@ def _spellings(keys: tuple[Key, ...]) -> list[tuple[str, tuple[Check, ...], int]
             choices.append([(prefix, None, True), *folded_only])
         else:
             choices.append([(form, None, False) for form in free_forms(key)])
-    spellings = []
+    spellings: list[tuple[str, tuple[Check, ...], int]] = []
     for words in product(*choices):
         checks, at = [], 1
         for spelling, check, _ in words:
             if check is not None:
                 checks.append((at, at + len(spelling), check))
             at += len(spelling) + 1
+        checked = tuple(checks)
         # Words of a phrase are one compound's parts or compounds of their own: a hyphen or a space between any two.
-        for separators in product(" -", repeat=len(words) - 1):
-            text = " " + "".join(spelling + separator for (spelling, _, _), separator in zip(words, (*separators, ""), strict=True))
-            endings = [(text, OPEN)] if words[-1][2] else [(text + " ", AT_END), (text + "-", BEFORE_HYPHEN)]
-            spellings.extend((spelled, tuple(checks), ending) for spelled, ending in endings)
+        texts = [" " + words[0][0]]
+        for spelling, _, _ in words[1:]:
+            texts = [text + separator + spelling for text in texts for separator in " -"]
+        if words[-1][2]:
+            spellings.extend((text, checked, OPEN) for text in texts)
+        else:
+            spellings.extend((text + end, checked, ending) for text in texts for end, ending in ((" ", AT_END), ("-", BEFORE_HYPHEN)))
     return spellings
 
 
@@ -291,7 +297,11 @@ class PhraseIndex:
                 self.by_first.setdefault(keys[0], []).append((keys, pid, rank))
                 prefixes.update(key[:-1] for is_cased, key in keys if not is_cased and key.endswith("*"))
                 for text, checks, ending in _spellings(keys):
-                    spelled.setdefault(text, ([], ending))[0].append((pid, rank, checks))
+                    known = spelled.get(text)
+                    if known is None:
+                        spelled[text] = ([(pid, rank, checks)], ending)
+                    else:
+                        known[0].append((pid, rank, checks))
         self.prefixes = tuple(sorted(prefixes))
         # Each phrase's keys by the order a word lists the keys it matches (case-free, cased, prefixes): at one place,
         # phrases are listed in that order of the key they start with, or of the key that goes on past the compound.
@@ -302,10 +312,10 @@ class PhraseIndex:
         self.split: dict[str, tuple[Part, ...]] = {}
         # Per spelling: the (phrase id, rank) it finds with no further look when it ends where a compound does and
         # nothing needs checking, else None; and every phrase it may find, with its checks; and how it ends.
-        self.spelled = [
-            (None if ending != AT_END or any(checks for _, _, checks in entries) else tuple((pid, rank) for pid, rank, _ in entries), tuple(entries), ending)
-            for entries, ending in spelled.values()
-        ]
+        self.spelled: list[tuple[list[tuple[int, int]] | None, list[tuple[int, int, tuple[Check, ...]]], int]] = []
+        for entries, ending in spelled.values():
+            plain = ending == AT_END and all(not checks for _, _, checks in entries) if len(entries) > 1 else ending == AT_END and not entries[0][2]
+            self.spelled.append(([(pid, rank) for pid, rank, _ in entries] if plain else None, entries, ending))
         self.automaton = ahocorasick_rs.AhoCorasick(list(spelled)) if spelled else None
 
     def learn(self, word: str) -> Learned:
