@@ -7,8 +7,8 @@ matches "test-time scaling" and "test time scaling". Lowercase phrase words
 match any case and fold a plural ("models" = "model"); a phrase word with a
 capital after its first letter ("ASR", "CLIP", "LoRA") is an acronym and
 matches only that spelling (a plural "s" allowed: "LLMs"). Every phrase is
-compiled once; what each distinct compound starts is learned once, and a text
-is visited only where a phrase can begin.
+compiled once into the spellings it can have; one automaton pass over a
+paper finds where they occur (PhraseIndex).
 """
 
 from __future__ import annotations
