@@ -131,6 +131,18 @@ def test_difusion_finds_diffusion_papers_with_diffusion_in_the_title_first(page:
     assert count >= sum(1 for paper in served.papers if "diffusion" in served.indexed_words(paper)) > 100
 
 
+def test_only_a_word_no_term_matches_is_taken_as_misspelt(page: Any, served: Served) -> None:
+    """A word found as written, or as a word's start, downloads no vocabulary and brings in no paper of a word a typo
+    away; a word found neither way is looked up among the words a typo away."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    search(page, served, "diffusion")
+    assert not [url for url in fetched if "/search/v/" in url]
+    assert int(page.locator("#search-status").inner_text().split()[0]) == prefix_count(served, "diffusion")
+    search(page, served, "difusion")
+    assert [url for url in fetched if "/search/v/" in url]
+
+
 def test_exact_title_words_rank_above_abstract_only_hits_and_snippets_mark_the_words(page: Any, served: Served) -> None:
     titles = search(page, served, "quantization")
     in_title = sum(1 for paper in served.papers if "quantization" in words(paper["title"]))

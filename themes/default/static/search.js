@@ -131,29 +131,34 @@
     return this.postingsShard(shardOf(this.dictionary.postings, term)).then(function (shard) { return self.postings(shard, term); });
   };
 
-  // The papers (and how) each of a word's matching terms occurs in: Map paper -> best score.
+  // The papers (and how) each of a word's matching terms occurs in: Map paper -> best score. A word of five
+  // letters or more that no term equals or starts with is taken as misspelt: only then are the words within a
+  // typo of it looked up (as Typesense falls back to typos when a word finds nothing), so a correctly spelt
+  // word never downloads vocabulary shards or brings in its neighbours' papers.
   Index.prototype.wordHits = function (word, matched) {
     var self = this, starts = this.dictionary.postings;
     var first = shardOf(starts, word), last = Math.min(shardOf(starts, word + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
     var shards = [];
     for (var n = first; n <= last; n++) shards.push(this.postingsShard(n));
-    var fuzzy = word.length >= 5 ? this.closeTerms(word) : Promise.resolve([]);
-    return Promise.all([Promise.all(shards), fuzzy]).then(function (loaded) {
+    return Promise.all(shards).then(function (loaded) {
       var hits = new Map();
-      loaded[0].forEach(function (shard) {
+      loaded.forEach(function (shard) {
         Object.keys(shard).forEach(function (term) {
           if (term.lastIndexOf(word, 0) !== 0) return;
           matched.add(term);
           self.addHits(hits, self.postings(shard, term), term === word ? SCORE.exact : SCORE.prefix);
         });
       });
-      return Promise.all(loaded[1].map(function (term) { return self.termPostings(term); })).then(function (lists) {
-        lists.forEach(function (list, i) {
-          if (!list) return;
-          matched.add(loaded[1][i]);
-          self.addHits(hits, list, SCORE.fuzzy);
+      if (hits.size || word.length < 5) return hits;
+      return self.closeTerms(word).then(function (close) {
+        return Promise.all(close.map(function (term) { return self.termPostings(term); })).then(function (lists) {
+          lists.forEach(function (list, i) {
+            if (!list) return;
+            matched.add(close[i]);
+            self.addHits(hits, list, SCORE.fuzzy);
+          });
+          return hits;
         });
-        return hits;
       });
     });
   };
