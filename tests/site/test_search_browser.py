@@ -143,6 +143,13 @@ def test_only_a_word_no_term_matches_is_taken_as_misspelt(page: Any, served: Ser
     assert [url for url in fetched if "/search/v/" in url]
 
 
+def test_a_two_letter_word_matches_itself_not_every_word_it_starts(page: Any, served: Served) -> None:
+    exact = Counter(word for paper in served.papers for word in served.indexed_words(paper))
+    word = next(w for w in ("3d", "ai", "rl", "gs") if 0 < exact[w] < prefix_count(served, w))
+    search(page, served, word)
+    assert int(page.locator("#search-status").inner_text().split()[0]) == exact[word]
+
+
 def test_exact_title_words_rank_above_abstract_only_hits_and_snippets_mark_the_words(page: Any, served: Served) -> None:
     titles = search(page, served, "quantization")
     in_title = sum(1 for paper in served.papers if "quantization" in words(paper["title"]))

@@ -7,7 +7,9 @@
 
   var WORD = /[\p{L}\p{N}]+/gu;
   var PAGE = 20;
+  var MIN_PREFIX = 3;            // a word matches as the start of longer words from this many letters on
   var MAX_PREFIX_SHARDS = 3;     // a short prefix reads at most this many postings shards
+  var SNIPPET_DELAY = 150;       // ms the results must stand before their snippets are fetched
   var MAX_FUZZY_SHARDS = 16;     // ... and a misspelt word at most this many vocabulary shards
   var MAX_FUZZY_TERMS = 8;       // the closest words a misspelt word stands for
   var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
@@ -137,14 +139,16 @@
   // word never downloads vocabulary shards or brings in its neighbours' papers.
   Index.prototype.wordHits = function (word, matched) {
     var self = this, starts = this.dictionary.postings;
-    var first = shardOf(starts, word), last = Math.min(shardOf(starts, word + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
+    // A two-letter word is a word of its own (AI, 3D, RL): as the start of thousands of words it would only
+    // fetch shards while the reader types on.
+    var first = shardOf(starts, word), last = word.length < MIN_PREFIX ? first : Math.min(shardOf(starts, word + "\uffff"), first + MAX_PREFIX_SHARDS - 1);
     var shards = [];
     for (var n = first; n <= last; n++) shards.push(this.postingsShard(n));
     return Promise.all(shards).then(function (loaded) {
       var hits = new Map();
       loaded.forEach(function (shard) {
         Object.keys(shard).forEach(function (term) {
-          if (term.lastIndexOf(word, 0) !== 0) return;
+          if (term.lastIndexOf(word, 0) !== 0 || (word.length < MIN_PREFIX && term !== word)) return;
           matched.add(term);
           self.addHits(hits, self.postings(shard, term), term === word ? SCORE.exact : SCORE.prefix);
         });
@@ -353,7 +357,7 @@
       }, function () { /* the result stands without its snippet */ });
     }
 
-    function renderPaper(doc, paper, matched, mine) {
+    function renderPaper(doc, paper, matched, mine, snippets) {
       var item = document.createElement("li");
       item.className = "paper";
       var heading = document.createElement("h2");
@@ -397,7 +401,7 @@
       var text = document.createElement("p");
       text.className = "snippet";
       item.appendChild(text);
-      snippet(paper, text, matched, mine);
+      snippets.push(function () { snippet(paper, text, matched, mine); });
       if (paper[2].length) {
         var chips = document.createElement("ul");
         chips.className = "chips";
@@ -454,7 +458,13 @@
               (count > PAGE ? "; " + (first + 1) + "–" + (first + docs.length) + " shown." : ".");
           }
           list.start = first + 1;
-          docs.forEach(function (doc, i) { list.appendChild(renderPaper(doc, papers[i], result.matched, mine)); });
+          // Snippets need each result's page: fetched once the results have stood a moment, so pages fetched
+          // for results a keystroke replaces do not hold up the next keystroke's index files.
+          var snippets = [];
+          docs.forEach(function (doc, i) { list.appendChild(renderPaper(doc, papers[i], result.matched, mine, snippets)); });
+          window.setTimeout(function () {
+            if (mine === generation) snippets.forEach(function (fill) { fill(); });
+          }, SNIPPET_DELAY);
           if (pages > 1) {
             if (pageNumber > 1) pager.appendChild(pageLink("← Previous", pageNumber - 1, "prev"));
             var where = document.createElement("span");
