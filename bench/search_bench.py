@@ -76,6 +76,10 @@ async (query) => {
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
+    # Connections kept open between files, as every static host (GitHub Pages speaks HTTP/2) keeps them; the
+    # handler's default, HTTP/1.0, opens one per file, which no reader's browser meets.
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
