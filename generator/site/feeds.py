@@ -57,7 +57,6 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "paper-digest"
 # A fixed namespace: the ids below are reproducible by anyone, forever.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:paper-digest:feed-ids")
-ID_NAMESPACE_BYTES = ID_NAMESPACE.bytes
 EPOCH = dt.date(1970, 1, 1)
 RSS_TEMPLATE, ATOM_TEMPLATE, OPML_TEMPLATE = "feeds/rss.xml", "feeds/atom.xml", "feeds/opml.xml"
 # What a template compiles to depends on the environment this file sets up: compiled templates kept between runs
@@ -219,13 +218,7 @@ def one_line(text: str) -> str:
 
 
 def stable_id(name: str) -> str:
-    """urn:uuid: and uuid.uuid5(ID_NAMESPACE, name), written from the digest as uuid5 writes it (RFC 4122: the
-    SHA-1 digest's first 16 bytes, version 5, variant 10) without making a UUID object."""
-    digest = bytearray(hashlib.sha1(ID_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
-    digest[6] = digest[6] & 0x0F | 0x50
-    digest[8] = digest[8] & 0x3F | 0x80
-    hexed = digest.hex()
-    return f"urn:uuid:{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
+    return "urn:uuid:" + str(uuid.uuid5(ID_NAMESPACE, name))
 
 
 def paper_item_id(paper_id: str) -> str:
@@ -269,19 +262,12 @@ def rfc3339(value: dt.date | dt.datetime) -> str:
     return f"{moment.date().isoformat()}T{moment:%H:%M:%S}Z"
 
 
-LISTING_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-
 def listed_moment(text: str | None) -> dt.datetime | None:
     """A listing time YYYY-MM-DDTHH:MM:SSZ as UTC; None for none, or for midnight (a day without its time)."""
     if not text:
         return None
     try:
-        if len(text) == 20 and text.isascii() and LISTING_TIME.fullmatch(text):  # the API's form: read by slicing, not strptime
-            numbers = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
-            moment = dt.datetime(*map(int, numbers), tzinfo=dt.UTC)
-        else:
-            moment = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        moment = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     except ValueError:
         return None
     return None if moment.time() == dt.time(0) else moment

@@ -104,8 +104,6 @@ def linked_text_html(text: str) -> str:
     return "".join(parts)
 
 
-# Remembered: an abstract shows on its day's cards and then on its paper page, planned right after the day's (plan.py).
-@functools.lru_cache(maxsize=1024)
 def text_html(text: str) -> markupsafe.Markup:
     """Text shown as written, as HTML: escaped, a <p> for each part between blank lines, http(s) URLs linked.
 
