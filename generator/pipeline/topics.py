@@ -779,15 +779,6 @@ def papers_by_topic(papers: Sequence[Paper], topics: Sequence[Topic]) -> dict[st
     return {slug: tuple(found) for slug, found in grouped.items()}
 
 
-def papers_by_type(papers: Sequence[Paper], kinds: Iterable[Topic]) -> dict[str, tuple[Paper, ...]]:
-    """Each paper type's papers, in the order given: what a paper-type page lists."""
-    grouped: dict[str, list[Paper]] = {kind.slug: [] for kind in kinds}
-    for paper in papers:
-        if paper.paper_type is not None:
-            grouped.setdefault(paper.paper_type, []).append(paper)
-    return {slug: tuple(found) for slug, found in grouped.items()}
-
-
 # ---------------------------------------------------------------- coverage
 
 

@@ -162,24 +162,6 @@ def test_a_summary_is_the_first_words_of_the_cleaned_text(text: str, words: int)
     assert feeds.summary_text(text, words, printable=text.isprintable()) == feeds.summary_text(text, words)
 
 
-TIMES = st.sampled_from(["2024-03-05T10:11:12Z", "2024-13-05T10:11:12Z", "2024-02-30T10:11:12Z", "2024-03-05T24:00:00Z", "2024-03-05T10:60:00Z"])
-
-
-@given(st.one_of(TIMES, st.from_regex(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z"), st.text(max_size=22)))
-@example("2024-03-05T10:11:60Z")
-@example("0000-03-05T10:11:12Z")
-@example("2024-3-5T1:2:3Z")
-@example("٢٠٢٤-03-05T10:11:12Z")
-def test_a_listing_time_reads_as_strptime_reads_it(text: str) -> None:
-    try:
-        expected: dt.datetime | None = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    except ValueError:
-        expected = None
-    if expected is not None and expected.time() == dt.time(0):
-        expected = None
-    assert feeds.listed_moment(text) == expected
-
-
 def renamed_first_paper(site: Site) -> tuple[Site, Paper]:
     """The site with its newest paper a new object under a new first title (so its day's item changes too)."""
     paper = site.papers[0]
