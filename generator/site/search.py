@@ -17,9 +17,9 @@ only what a query touches:
   letters, then fetches the postings of the close ones.
 - `search/d/N.json`: what a result shows, DOCS_PER_CHUNK papers a file.
 
-Everything is a pure function of the papers (same papers, same bytes); each
-paper's words and result line are memoized per paper, so a preview rebuild
-re-splits only the papers that changed. Design and figures: docs/search.md.
+Everything is a pure function of the papers (same papers, same bytes). A
+preview session keeps each paper's words, so a rebuild re-splits only the
+papers that changed. Design and figures: docs/search.md.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ import itertools
 import json
 import operator
 import re
+import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from generator.memo import Memo
@@ -119,22 +120,23 @@ def organization_names(paper: Paper) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in (organization.name, organization.fullname) if name))
 
 
-def paper_terms(paper: Paper, topic_names: dict[str, str], canonical: dict[str, str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(strong terms, the other terms): title, authors, organization and arXiv id rank above abstract and topics.
-
-    With `canonical`, each term is that dict's one copy of the word: papers' terms are held until the
-    index is done, and one string per word instead of one per paper and word keeps that small.
-    """
+def paper_terms(paper: Paper, topic_names: dict[str, str]) -> tuple[set[str], set[str]]:
+    """(strong terms, the other terms): title, authors, organization and arXiv id rank above abstract and topics."""
     strong = word_set(" ".join((paper.title, *paper.authors, *organization_names(paper))))
     if paper.arxiv_id:
         strong.add(paper.arxiv_id.lower())
-    weak = word_set(" ".join((paper.abstract, *(f"{match.slug} {topic_names.get(match.slug, '')}" for match in paper.topics))))
+    weak = word_set(paper.abstract)
+    if paper.topics:
+        weak |= word_set(" ".join(f"{match.slug} {topic_names.get(match.slug, '')}" for match in paper.topics))
+        weak.update(":" + match.slug for match in paper.topics)
     weak -= strong
-    weak.update(":" + match.slug for match in paper.topics)
-    # Tuples in the sets' own order: far less memory than sets, and the order never shows (postings ascend).
-    if canonical is None:
-        return tuple(strong), tuple(weak)
-    return tuple(map(canonical.setdefault, strong, strong)), tuple(map(canonical.setdefault, weak, weak))
+    return strong, weak
+
+
+def stored_terms(paper: Paper, topic_names: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """paper_terms as tuples, each word the one copy sys.intern keeps: a preview session holds every paper's terms between rebuilds."""
+    strong, weak = paper_terms(paper, topic_names)
+    return tuple(map(sys.intern, strong)), tuple(map(sys.intern, weak))
 
 
 def doc_json(paper: Paper) -> bytes:
@@ -153,10 +155,11 @@ def utf16_order(terms: Iterable[str]) -> list[str]:
     return sorted(terms)
 
 
-def postings_of(term_lists: Sequence[tuple[tuple[str, ...], tuple[str, ...]]]) -> dict[str, list[int]]:
-    """term -> ascending `2 * paper number + strong`.
+def postings_of(term_lists: Iterable[tuple[Collection[str], Collection[str]]]) -> dict[str, list[int]]:
+    """term -> ascending `2 * paper number + strong`, from each paper's (strong, other) terms in paper order.
 
     Each paper's appends run inside map() (list.append over the terms' lists), not a Python loop per posting.
+    The dict keeps the first copy of each word, so a paper's own strings go once its terms are posted.
     """
     postings: defaultdict[str, list[int]] = defaultdict(list)
     lists, append = postings.__getitem__, list.append
@@ -209,15 +212,13 @@ def dates_code(papers: Sequence[Paper]) -> tuple[str, str]:
 
 def index_files(site: Site, memo: Memo | None = None) -> dict[str, bytes]:
     """Every file of the search index, by its path in the site."""
-    memo = memo or Memo()
     topic_names = {topic.slug: topic.name for topic in site.topics}
-    context = tuple(sorted(topic_names.items()))
-    terms_table = memo.table("search-terms", context)
     papers = site.papers
-    canonical: dict[str, str] = {}
-    term_lists = [terms_table.get(paper, lambda p: paper_terms(p, topic_names, canonical)) for paper in papers]
-    postings = postings_of(term_lists)
-    del term_lists
+    if memo is not None and memo.carried:  # a preview session: the next rebuild re-splits only the papers that changed
+        terms_table = memo.table("search-terms", tuple(sorted(topic_names.items())))
+        postings = postings_of(terms_table.get(paper, lambda p: stored_terms(p, topic_names)) for paper in papers)
+    else:
+        postings = postings_of(paper_terms(paper, topic_names) for paper in papers)
     table = codes(2 * len(papers) + 2)
     vocabulary = utf16_order(postings)
 

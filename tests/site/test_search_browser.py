@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from generator.site.search import words
+from generator.site.search import decode, words
 from tests.tools.site_under_test import chromium, served_project
 
 
@@ -263,3 +263,44 @@ def test_a_reader_types_title_words_follows_a_result_and_sees_when_nothing_match
     page.goto(f"{base}search/?q=zzzqqxnotaword")
     page.wait_for_function("document.getElementById('search-status').textContent.includes('No paper')")
     assert page.locator("#search-results li").count() == 0
+
+
+def ranking(served: Served, query: list[str]) -> list[int]:
+    """Paper numbers best first as docs/search.md ranks them, from the built postings: per word its best hit
+    (exact 6/4, prefix 5/2, strong/weak), summed over the words every paper must match; ties to the newer."""
+    postings: dict[str, list[tuple[int, int]]] = {}
+    for shard in (served.folder / "search" / "p").glob("*.json"):
+        for term, code in json.loads(shard.read_text(encoding="utf-8")).items():
+            x, postings[term] = 0, []
+            for gap in decode(code):
+                x += gap
+                postings[term].append((x >> 1, x & 1))
+    totals: Counter[int] = Counter()
+    for number, word in enumerate(query):
+        best: dict[int, int] = {}
+        for term, pairs in postings.items():
+            if term == word or term.startswith(word):
+                for paper, strong in pairs:
+                    score = (6 if strong else 4) if term == word else (5 if strong else 2)
+                    best[paper] = max(best.get(paper, 0), score)
+        totals = Counter(best) if number == 0 else Counter({paper: totals[paper] + score for paper, score in best.items() if paper in totals})
+    return sorted(totals, key=lambda paper: (-totals[paper], paper))
+
+
+def test_results_come_in_rank_order_and_a_word_kept_from_earlier_keystrokes_still_counts_and_is_marked(page: Any, served: Served) -> None:
+    """Each query word's hits are kept for later keystrokes: the word's papers and marks are the same when reused."""
+    expected = ranking(served, ["video", "generation"])
+    assert len(expected) > 40
+    page.goto(f"{served.base_url}search/?q=video")
+    assert shown_titles(page) == [served.papers[number]["title"] for number in ranking(served, ["video"])[:20]]
+    page.locator("#search-q").fill("video generation")
+    status = json.dumps(f"{len(expected)} papers match")
+    page.wait_for_function(f"document.getElementById('search-status').textContent.startsWith({status})")
+    assert shown_titles(page) == [served.papers[number]["title"] for number in expected[:20]]
+    for number in range(20):
+        title = page.locator("#search-results .paper-title").nth(number)
+        marked = {text.lower() for text in title.locator("mark").all_inner_texts()}
+        assert ("video" in marked) == ("video" in words(served.papers[expected[number]]["title"]))
+    page.get_by_role("link", name="Next →").click()
+    page.wait_for_function("document.querySelector('#search-results').start === 21")
+    assert shown_titles(page) == [served.papers[number]["title"] for number in expected[20:40]]

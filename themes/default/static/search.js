@@ -12,6 +12,7 @@
   var SNIPPET_DELAY = 150;       // ms the results must stand before their snippets are fetched
   var MAX_FUZZY_SHARDS = 16;     // ... and a misspelt word at most this many vocabulary shards
   var MAX_FUZZY_TERMS = 8;       // the closest words a misspelt word stands for
+  var WORDS_KEPT = 64;           // query words whose hits are kept for the next keystrokes
   var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
   var DIGIT = {};
   for (var d = 0; d < DIGITS.length; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
@@ -94,6 +95,7 @@
     this.stopWords = new Set(dictionary.stop_words);
     this.files = new Map();
     this.decoded = new Map();
+    this.words = new Map();  // word -> Promise of {hits, terms}, oldest first
     var values = decodeValues(dictionary.dates), days = [], firsts = [], first = 0;
     var day = dictionary.newest ? Date.parse(dictionary.newest + "T00:00:00Z") : 0;
     for (var i = 0; i < values.length; i += 2) {
@@ -133,11 +135,29 @@
     return this.postingsShard(shardOf(this.dictionary.postings, term)).then(function (shard) { return self.postings(shard, term); });
   };
 
-  // The papers (and how) each of a word's matching terms occurs in: Map paper -> best score. A word of five
-  // letters or more that no term equals or starts with is taken as misspelt: only then are the words within a
-  // typo of it looked up (as Typesense falls back to typos when a word finds nothing), so a correctly spelt
-  // word never downloads vocabulary shards or brings in its neighbours' papers.
+  // The papers (and how) a word's matching terms occur in: Map paper -> best score, with the terms added to
+  // `matched`. Kept per word for the next keystrokes: typing "video generation m", the first two words' maps
+  // are reused as they are, not rebuilt from their postings.
   Index.prototype.wordHits = function (word, matched) {
+    var found = this.words.get(word);
+    if (!found) {
+      var terms = new Set(), words = this.words;
+      found = this.findWord(word, terms).then(function (hits) { return { hits: hits, terms: terms }; });
+      words.set(word, found);
+      found.catch(function () { words.delete(word); });
+      if (words.size > WORDS_KEPT) words.delete(words.keys().next().value);
+    }
+    return found.then(function (result) {
+      result.terms.forEach(function (term) { matched.add(term); });
+      return result.hits;
+    });
+  };
+
+  // The papers (and how) each of a word's matching terms occurs in: Map paper -> best score, the terms added
+  // to `matched`. A word of five letters or more that no term equals or starts with is taken as misspelt: only
+  // then are the words within a typo of it looked up (as Typesense falls back to typos when a word finds
+  // nothing), so a correctly spelt word never downloads vocabulary shards or brings in its neighbours' papers.
+  Index.prototype.findWord = function (word, matched) {
     var self = this, starts = this.dictionary.postings;
     // A two-letter word is a word of its own (AI, 3D, RL): as the start of thousands of words it would only
     // fetch shards while the reader types on.
@@ -145,7 +165,7 @@
     var shards = [];
     for (var n = first; n <= last; n++) shards.push(this.postingsShard(n));
     return Promise.all(shards).then(function (loaded) {
-      var hits = new Map();
+      var hits = new Hits(self.dictionary.papers);
       loaded.forEach(function (shard) {
         Object.keys(shard).forEach(function (term) {
           if (term.lastIndexOf(word, 0) !== 0 || (word.length < MIN_PREFIX && term !== word)) return;
@@ -153,7 +173,7 @@
           self.addHits(hits, self.postings(shard, term), term === word ? SCORE.exact : SCORE.prefix);
         });
       });
-      if (hits.size || word.length < 5) return hits;
+      if (hits.docs.length || word.length < 5) return hits;
       return self.closeTerms(word).then(function (close) {
         return Promise.all(close.map(function (term) { return self.termPostings(term); })).then(function (lists) {
           lists.forEach(function (list, i) {
@@ -167,11 +187,19 @@
     });
   };
 
+  // A query word's hits: each paper's best score for it (0: none) and the papers that have one.
+  function Hits(papers) {
+    this.scores = new Uint8Array(papers);
+    this.docs = [];
+  }
+
   Index.prototype.addHits = function (hits, list, scores) {
     if (!list) return;
+    var best = hits.scores, docs = hits.docs;
     for (var i = 0; i < list.docs.length; i++) {
-      var doc = list.docs[i], score = scores[list.strong[i]], had = hits.get(doc);
-      if (had === undefined || had < score) hits.set(doc, score);
+      var doc = list.docs[i], score = scores[list.strong[i]], had = best[doc];
+      if (had === 0) docs.push(doc);
+      if (had < score) best[doc] = score;
     }
   };
 
@@ -211,36 +239,42 @@
     var parts = parsed.words.map(function (word) { return self.wordHits(word, matched); });
     parsed.ids.forEach(function (id) {
       parts.push(self.termPostings(id).then(function (list) {
-        var hits = new Map();
+        var hits = new Hits(self.dictionary.papers);
         if (list) { matched.add(id); self.addHits(hits, list, SCORE.exact); }
         return hits;
       }));
     });
     var topicDocs = topic ? this.termPostings(":" + topic) : Promise.resolve(null);
     return Promise.all([Promise.all(parts), topicDocs]).then(function (loaded) {
-      var hitMaps = loaded[0], range = self.dateRange(from, to), allowed = null;
-      if (loaded[1] !== null || topic) allowed = new Set(loaded[1] ? loaded[1].docs : []);
-      var scored = [];
-      if (!hitMaps.length) {
-        if (!allowed && !from && !to) return { docs: [], matched: matched, empty: true };
-        // Filters alone: every paper they let through, newest first.
-        var pool = allowed ? Array.from(allowed) : null;
-        if (pool) pool.forEach(function (doc) { if (doc >= range[0] && doc < range[1]) scored.push([doc, 0]); });
-        else for (var doc = range[0]; doc < range[1]; doc++) scored.push([doc, 0]);
-      } else {
-        hitMaps.sort(function (a, b) { return a.size - b.size; });
-        hitMaps[0].forEach(function (score, doc) {
-          if (doc < range[0] || doc >= range[1] || (allowed && !allowed.has(doc))) return;
-          for (var i = 1; i < hitMaps.length; i++) {
-            var more = hitMaps[i].get(doc);
-            if (more === undefined) return;
-            score += more;
-          }
-          scored.push([doc, score]);
-        });
+      var hitLists = loaded[0], range = self.dateRange(from, to), papers = self.dictionary.papers, allowed = null;
+      if (loaded[1] !== null || topic) {
+        allowed = new Uint8Array(papers);
+        if (loaded[1]) loaded[1].docs.forEach(function (doc) { allowed[doc] = 1; });
       }
-      scored.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-      return { docs: scored.map(function (pair) { return pair[0]; }), matched: matched, empty: false };
+      var docs = [];
+      if (!hitLists.length) {
+        if (!allowed && !from && !to) return { docs: docs, matched: matched, empty: true };
+        // Filters alone: every paper they let through, newest first (in number order).
+        for (var doc = range[0]; doc < range[1]; doc++) if (!allowed || allowed[doc]) docs.push(doc);
+        return { docs: docs, matched: matched, empty: false };
+      }
+      // Best first: the higher score, then the newer paper (the lower number), as one number per paper,
+      // (top - score) * papers + paper, so that a typed array sorts them numerically.
+      hitLists.sort(function (a, b) { return a.docs.length - b.docs.length; });
+      var top = SCORE.exact[1] * hitLists.length + 1, keys = [], fewest = hitLists[0];
+      fewest.docs.forEach(function (doc) {
+        if (doc < range[0] || doc >= range[1] || (allowed && !allowed[doc])) return;
+        var score = fewest.scores[doc];
+        for (var i = 1; i < hitLists.length; i++) {
+          var more = hitLists[i].scores[doc];
+          if (!more) return;
+          score += more;
+        }
+        keys.push((top - score) * papers + doc);
+      });
+      var sorted = Float64Array.from(keys).sort();
+      for (var k = 0; k < sorted.length; k++) docs.push(sorted[k] % papers);
+      return { docs: docs, matched: matched, empty: false };
     });
   };
 
@@ -290,9 +324,11 @@
     return (start > 0 ? "…" : "") + text.slice(start, end).trim() + (end < text.length ? "…" : "");
   }
 
+  // One formatter for every result: toLocaleDateString would build one per call.
+  var DATE_FORMAT = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+
   function formatDate(iso) {
-    var d = new Date(iso + "T00:00:00Z");
-    return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+    return DATE_FORMAT.format(new Date(iso + "T00:00:00Z"));
   }
 
   function start() {
