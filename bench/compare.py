@@ -281,10 +281,10 @@ def contenders(workdir: Path) -> tuple[list[Contender], list[str], int]:
     return found, missing, len(papers)
 
 
-def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_BUILD) -> str:
+def format_report(timings: Sequence[Timing], papers: int, scenario: str = FIRST_BUILD, corpus: str = "the JSON corpus") -> str:
     ours = next(t for t in timings if t.name == "paper-digest")
     lines = [
-        f"side by side, {scenario}: {papers} papers of the JSON corpus, full build from a cold process, "
+        f"side by side, {scenario}: {papers} papers of {corpus}, full build from a cold process, "
         f"best of {len(ours.runs)}, the generators taking turns run by run (the first rotating)"
     ]
     lines.append(f"  {'generator':<18} {'wall s':>8} {'cpu s':>8} {'of it sys':>9} {'files':>6}  {'ours/theirs wall':>16} {'cpu':>6}  wall runs")

