@@ -8,10 +8,12 @@ tracemalloc peak) against the whole build, writes the site and serves it on
 opened cold (a fresh browser context: empty cache) as `search/?q=...`:
 
 - bytes: what the page downloaded (document, CSS, JS and index files) up to
-  the moment the first results are in the DOM (Resource Timing's body sizes);
-- first: milliseconds from navigation start to the first results in the DOM;
+  the moment the first result is in the DOM (Resource Timing's body sizes);
+- first: milliseconds from navigation start to the first result in the DOM
+  (search.js's `search:first`), and to the whole first page (`search:rendered`);
 - then the query is typed again a character at a time into the warm page,
-  and each keystroke's input-event-to-results time is taken (median, max).
+  and each keystroke's input-event-to-first-result and input-event-to-whole-page
+  times are taken (median, max).
 
 Results are printed as a table; docs/search.md holds the figures.
 """
@@ -43,24 +45,33 @@ CHROMIUM_ARGS = [
 ]
 QUERIES = ("diffusion", "reinforcement learning", "difusion", "video generation model")
 
-# Records each search:rendered event (search.js) with the bytes fetched so far.
+# Records each search:first (the first result shown) and search:rendered (the whole page of results) event of
+# search.js, with the bytes fetched so far.
 RECORDER = """
+window.__first = [];
 window.__rendered = [];
-document.addEventListener("search:rendered", function (event) {
+function fetched() {
   var bytes = 0;
   performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource")).forEach(function (entry) {
     bytes += entry.encodedBodySize || 0;
   });
-  window.__rendered.push({ at: performance.now(), bytes: bytes, count: event.detail.count, query: event.detail.query });
+  return bytes;
+}
+document.addEventListener("search:first", function (event) {
+  window.__first.push({ at: performance.now(), bytes: fetched(), query: event.detail.query });
+}, true);
+document.addEventListener("search:rendered", function (event) {
+  window.__rendered.push({ at: performance.now(), bytes: fetched(), count: event.detail.count, query: event.detail.query });
 }, true);
 """
 
+# Per keystroke: [ms to its first result (to its whole page when it shows none), ms to its whole page of results].
 TYPE_QUERY = """
 async (query) => {
   const input = document.getElementById('search-q');
   const times = [];
   for (let i = 1; i <= query.length; i++) {
-    const seen = window.__rendered.length;
+    const seen = window.__rendered.length, firsts = window.__first.length;
     const started = performance.now();
     input.value = query.slice(0, i);
     input.dispatchEvent(new Event('input'));
@@ -68,7 +79,9 @@ async (query) => {
       if (performance.now() - started > 10000) break;
       await new Promise(r => setTimeout(r, 0));
     }
-    times.push(performance.now() - started);
+    const whole = performance.now() - started;
+    const first = window.__first.length > firsts ? window.__first[firsts].at - started : whole;
+    times.push([first, whole]);
   }
   return times;
 }
@@ -161,15 +174,19 @@ def measure_browser(browser: Any, base_url: str, queries: Sequence[str]) -> dict
         page.add_init_script(RECORDER)
         page.goto(f"{base_url}search/?q={query}")
         page.wait_for_function("window.__rendered.length > 0", timeout=60_000)
-        first = page.evaluate("window.__rendered[0]")
+        whole = page.evaluate("window.__rendered[0]")
+        first = page.evaluate("window.__first[0] || window.__rendered[0]")
         typed = page.evaluate(TYPE_QUERY, query)
         heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
         found[query] = {
-            "results": first["count"],
+            "results": whole["count"],
             "first_ms": first["at"],
+            "page_ms": whole["at"],
             "bytes_kb": first["bytes"] / 1024,
-            "key_median_ms": statistics.median(typed),
-            "key_max_ms": max(typed),
+            "key_median_ms": statistics.median(t[0] for t in typed),
+            "key_max_ms": max(t[0] for t in typed),
+            "key_page_median_ms": statistics.median(t[1] for t in typed),
+            "key_page_max_ms": max(t[1] for t in typed),
             "heap_mb": heap / 1e6,
         }
         context.close()
@@ -206,10 +223,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"({100 * row['index_s'] / row['build_s']:.0f}%), peak {row['index_peak_mb']:.0f} MB; {row['index_files']:,} files, "
             f"{row['index_bytes'] / 1e6:.1f} MB = {row['bytes_per_paper']:.0f} B/paper; dictionary {row['dictionary_bytes'] / 1024:.1f} KB"
         )
-        print(f"  {'query':<26} {'results':>8} {'KB first':>9} {'ms first':>9} {'ms/key med':>11} {'ms/key max':>11} {'heap MB':>8}")
+        print(
+            f"  {'query':<26} {'results':>8} {'KB first':>9} {'ms first':>9} {'ms page':>8} "
+            f"{'ms/key med':>11} {'ms/key max':>11} {'page/key med':>13} {'page/key max':>13} {'heap MB':>8}"
+        )
         for query, q in row["queries"].items():
-            timings = f"{q['first_ms']:>9.0f} {q['key_median_ms']:>11.1f} {q['key_max_ms']:>11.1f}"
-            print(f"  {query:<26} {q['results']:>8,} {q['bytes_kb']:>9.0f} {timings} {q['heap_mb']:>8.1f}")
+            cold = f"{q['first_ms']:>9.0f} {q['page_ms']:>8.0f}"
+            keys = f"{q['key_median_ms']:>11.1f} {q['key_max_ms']:>11.1f} {q['key_page_median_ms']:>13.1f} {q['key_page_max_ms']:>13.1f}"
+            print(f"  {query:<26} {q['results']:>8,} {q['bytes_kb']:>9.0f} {cold} {keys} {q['heap_mb']:>8.1f}")
     return 0
 
 

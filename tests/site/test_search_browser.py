@@ -304,3 +304,21 @@ def test_results_come_in_rank_order_and_a_word_kept_from_earlier_keystrokes_stil
     page.get_by_role("link", name="Next →").click()
     page.wait_for_function("document.querySelector('#search-results').start === 21")
     assert shown_titles(page) == [served.papers[number]["title"] for number in expected[20:40]]
+
+
+def test_results_show_in_order_as_their_lines_arrive_not_after_the_slowest(page: Any, served: Served) -> None:
+    expected = ranking(served, ["video"])
+    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    # The first result on the page whose line is in another chunk than the first result's: its chunk is held back.
+    waiting = next(i for i, number in enumerate(expected[:20]) if number // chunk != expected[0] // chunk)
+    held_path = f"search/d/{expected[waiting] // chunk}.json"
+    held: list[Any] = []
+    page.route(f"{served.base_url}{held_path}", lambda route: held.append(route))
+    page.goto(f"{served.base_url}search/?q=video")
+    page.wait_for_function(f"document.querySelectorAll('#search-results .paper-title').length === {waiting}")
+    page.wait_for_timeout(200)  # the held chunk keeps the results below it back, however long it takes
+    assert page.locator("#search-results .paper-title a").all_inner_texts() == [served.papers[n]["title"] for n in expected[:waiting]]
+    assert "match" not in page.locator("#search-status").inner_text()
+    assert len(held) == 1
+    held[0].continue_()
+    assert shown_titles(page) == [served.papers[n]["title"] for n in expected[:20]]

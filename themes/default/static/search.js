@@ -277,16 +277,11 @@
     });
   };
 
-  Index.prototype.results = function (docs) {
-    var self = this, chunk = this.dictionary.chunk, wanted = new Map();
-    docs.forEach(function (doc) {
-      var n = Math.floor(doc / chunk);
-      if (!wanted.has(n)) wanted.set(n, self.file("d/" + n + ".json"));
-    });
-    return Promise.all(Array.from(wanted.values())).then(function () {
-      return Promise.all(docs.map(function (doc) {
-        return wanted.get(Math.floor(doc / chunk)).then(function (lines) { return lines[doc % chunk]; });
-      }));
+  // Each paper's result line, a promise per paper; the papers of one chunk share its fetch.
+  Index.prototype.lines = function (docs) {
+    var self = this, chunk = this.dictionary.chunk;
+    return docs.map(function (doc) {
+      return self.file("d/" + Math.floor(doc / chunk) + ".json").then(function (lines) { return lines[doc % chunk]; });
     });
   };
 
@@ -480,9 +475,20 @@
         var count = result.docs.length, pages = Math.max(1, Math.ceil(count / PAGE));
         if (pageNumber > pages) pageNumber = pages;
         var first = (pageNumber - 1) * PAGE, docs = result.docs.slice(first, first + PAGE);
-        return index.results(docs).then(function (papers) {
+        // Each result is shown once its line and those of the results above it are in: the first as soon as
+        // its chunk arrives, not after the page's slowest. The old results stay until the first new one.
+        var lines = index.lines(docs), snippets = [];
+        var shown = lines.reduce(function (above, line, i) {
+          return above.then(function () { return line; }).then(function (paper) {
+            if (mine !== generation) return;
+            if (i === 0) { list.textContent = ""; list.start = first + 1; }
+            list.appendChild(renderPaper(docs[i], paper, result.matched, mine, snippets));
+            if (i === 0) form.dispatchEvent(new CustomEvent("search:first", { detail: { query: query, ms: performance.now() - started } }));
+          });
+        }, Promise.resolve());
+        return shown.then(function () {
           if (mine !== generation) return;
-          list.textContent = "";
+          if (!docs.length) list.textContent = "";
           pager.textContent = "";
           if (result.empty) {
             status.textContent = "Type a word of a title, an abstract or a topic, an author's name or an arXiv id.";
@@ -492,11 +498,8 @@
             status.textContent = count + (count === 1 ? " paper matches" : " papers match") +
               (count > PAGE ? "; " + (first + 1) + "–" + (first + docs.length) + " shown." : ".");
           }
-          list.start = first + 1;
           // Snippets need each result's page: fetched once the results have stood a moment, so pages fetched
           // for results a keystroke replaces do not hold up the next keystroke's index files.
-          var snippets = [];
-          docs.forEach(function (doc, i) { list.appendChild(renderPaper(doc, papers[i], result.matched, mine, snippets)); });
           window.setTimeout(function () {
             if (mine === generation) snippets.forEach(function (fill) { fill(); });
           }, SNIPPET_DELAY);
