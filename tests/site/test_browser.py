@@ -124,6 +124,7 @@ def test_user_finds_a_paper_by_search(visit: Visit) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(re.escape(base) + r"search/\?q="))
     page.wait_for_selector("#search-results li")
+    page.wait_for_selector("#search-results:not([aria-busy])")  # results come in one by one; the list is busy until the last
     results = page.locator("#search-results .paper-title a")
     assert wanted["title"] in results.all_inner_texts()
     assert "match" in page.locator("#search-status").inner_text()

@@ -79,7 +79,10 @@ def search(page: Any, served: Served, query: str) -> list[str]:
 
 
 def shown_titles(page: Any) -> list[str]:
-    page.wait_for_function("document.getElementById('search-status').textContent.match(/match|No paper/)")
+    """The titles of the page of results, once complete: results come in one by one, the list busy until the last."""
+    page.wait_for_function(
+        "document.getElementById('search-status').textContent.match(/match|No paper/) && !document.querySelector('#search-results[aria-busy]')"
+    )
     return page.locator("#search-results .paper-title a").all_inner_texts()
 
 
@@ -319,6 +322,7 @@ def test_results_show_in_order_as_their_lines_arrive_not_after_the_slowest(page:
     page.wait_for_timeout(200)  # the held chunk keeps the results below it back, however long it takes
     assert page.locator("#search-results .paper-title a").all_inner_texts() == [served.papers[n]["title"] for n in expected[:waiting]]
     assert "match" not in page.locator("#search-status").inner_text()
+    assert page.locator("#search-results").get_attribute("aria-busy") == "true"
     assert len(held) == 1
     held[0].continue_()
     assert shown_titles(page) == [served.papers[n]["title"] for n in expected[:20]]

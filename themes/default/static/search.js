@@ -469,6 +469,7 @@
     function run() {
       if (!index) return;
       var mine = ++generation, started = performance.now(), query = input.value;
+      list.setAttribute("aria-busy", "true");  // until this search's page of results is complete
       var topic = topicSelect ? topicSelect.value : "", from = fromInput ? fromInput.value : "", to = toInput ? toInput.value : "";
       index.search(query, topic, from, to).then(function (result) {
         if (mine !== generation) return null;
@@ -488,6 +489,7 @@
         }, Promise.resolve());
         return shown.then(function () {
           if (mine !== generation) return;
+          list.removeAttribute("aria-busy");
           if (!docs.length) list.textContent = "";
           pager.textContent = "";
           if (result.empty) {
@@ -513,7 +515,9 @@
           form.dispatchEvent(new CustomEvent("search:rendered", { detail: { query: query, count: count, ms: performance.now() - started } }));
         });
       }).catch(function (error) {
-        if (mine === generation) status.textContent = "The search index could not be loaded (" + error.message + ").";
+        if (mine !== generation) return;
+        list.removeAttribute("aria-busy");
+        status.textContent = "The search index could not be loaded (" + error.message + ").";
       });
     }
 
