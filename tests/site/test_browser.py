@@ -429,6 +429,7 @@ def test_axe_finds_no_violation_on_any_page_kind(browser: Any, served26: ServedS
             session.page.goto(served26.base_url + location_of(kind, served26))
             if kind == "search":
                 session.page.wait_for_selector("#search-results li")
+                session.page.wait_for_selector("#search-results:not([aria-busy])")
             session.page.add_script_tag(path=str(AXE_JS))
             result = session.page.evaluate(AXE_RUN, AXE_TAGS)
             if result:
@@ -448,6 +449,7 @@ def test_screenshots_of_each_page_kind(browser: Any, served26: ServedSite, viewp
             session.page.goto(served26.base_url + location_of(kind, served26))
             if kind == "search":
                 session.page.wait_for_selector("#search-results li")
+                session.page.wait_for_selector("#search-results:not([aria-busy])")
             session.page.evaluate("document.fonts.ready")
             session.screenshot(f"{kind}{suffix}.png", full_page=False)
         assert session.errors == []
