@@ -326,3 +326,26 @@ def test_results_show_in_order_as_their_lines_arrive_not_after_the_slowest(page:
     assert len(held) == 1
     held[0].continue_()
     assert shown_titles(page) == [served.papers[n]["title"] for n in expected[:20]]
+
+
+def test_result_lines_that_cannot_be_fetched_are_reported_once_and_the_list_is_not_left_busy(browser: Any, served: Served) -> None:
+    expected = ranking(served, ["video"])
+    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    missing = sorted({number // chunk for number in expected[1:20]})[-2:]  # two chunks of the page, not the first result's
+    context = browser.new_context()
+    page = context.new_page()
+    messages: list[str] = []
+    page.on("pageerror", lambda error: messages.append(f"page error: {error}"))
+    page.on("console", lambda message: messages.append(message.text))
+    for number in missing:
+        page.route(f"{served.base_url}search/d/{number}.json", lambda route: route.fulfill(status=404, body="gone"))
+    try:
+        page.goto(f"{served.base_url}search/?q=video")
+        page.wait_for_function("document.getElementById('search-status').textContent.includes('could not be loaded')")
+        assert page.locator("#search-results").get_attribute("aria-busy") is None
+        assert page.locator("#search-results .paper-title a").first.inner_text() == served.papers[expected[0]]["title"]
+        page.wait_for_timeout(300)
+        # The browser logs each failed file; nothing is left unhandled (no "Uncaught (in promise)").
+        assert [text for text in messages if "Failed to load resource" not in text] == []
+    finally:
+        context.close()

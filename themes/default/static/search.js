@@ -479,6 +479,7 @@
         // Each result is shown once its line and those of the results above it are in: the first as soon as
         // its chunk arrives, not after the page's slowest. The old results stay until the first new one.
         var lines = index.lines(docs), snippets = [];
+        lines.forEach(function (line) { line.catch(function () { /* reported once, by the chain below */ }); });
         var shown = lines.reduce(function (above, line, i) {
           return above.then(function () { return line; }).then(function (paper) {
             if (mine !== generation) return;
