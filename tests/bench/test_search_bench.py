@@ -14,7 +14,7 @@ def test_each_query_is_timed_to_its_first_result_and_to_its_whole_page(tmp_path:
     with chromium() as browser, served_sample(tmp_path) as site:
         papers = json.loads((site.folder / "papers.json").read_text(encoding="utf-8"))["papers"]
         word = next(w.lower() for w in re.findall(r"[A-Za-z]{6,}", papers[0]["title"]))
-        found = search_bench.measure_browser(browser, site.base_url, [word])[word]
+        found = search_bench.measure_browser(browser, site.base_url, [word], cold=2)[word]
     assert found["results"] >= 1 and found["bytes_kb"] > 0
     assert 0 < found["first_ms"] <= found["page_ms"]
     # Each keystroke's first result comes no later than its whole page, so do their median and worst.
