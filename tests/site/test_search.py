@@ -19,21 +19,7 @@ from generator.memo import Memo
 from generator.model import Account, Appearance, Paper, Site, TopicMatch
 from generator.site import search
 from generator.site.search import STOP_WORDS, words
-
-
-def decoded(files: dict[str, bytes]) -> dict[str, list[tuple[int, int]]]:
-    """term -> [(paper number, strong)], from every postings shard."""
-    found: dict[str, list[tuple[int, int]]] = {}
-    dictionary = json.loads(files[search.INDEX_PATH])
-    for number in range(len(dictionary["postings"])):
-        for term, code in json.loads(files[f"search/p/{number}.json"]).items():
-            x, pairs = 0, []
-            for gap in search.decode(code):
-                assert gap > 0 or not pairs, term
-                x += gap
-                pairs.append((x >> 1, x & 1))
-            found[term] = pairs
-    return found
+from tests.tools.search_index import decoded
 
 
 def shard_of(starts: list[str], term: str) -> int:

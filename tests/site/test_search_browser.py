@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from generator.site.search import decode, words
+from generator.site.search import words
+from tests.tools.search_index import decoded_in
 from tests.tools.site_under_test import chromium, served_project
 
 
@@ -271,13 +272,7 @@ def test_a_reader_types_title_words_follows_a_result_and_sees_when_nothing_match
 def ranking(served: Served, query: list[str]) -> list[int]:
     """Paper numbers best first as docs/search.md ranks them, from the built postings: per word its best hit
     (exact 6/4, prefix 5/2, strong/weak), summed over the words every paper must match; ties to the newer."""
-    postings: dict[str, list[tuple[int, int]]] = {}
-    for shard in (served.folder / "search" / "p").glob("*.json"):
-        for term, code in json.loads(shard.read_text(encoding="utf-8")).items():
-            x, postings[term] = 0, []
-            for gap in decode(code):
-                x += gap
-                postings[term].append((x >> 1, x & 1))
+    postings = decoded_in(served.folder)
     totals: Counter[int] = Counter()
     for number, word in enumerate(query):
         best: dict[int, int] = {}
