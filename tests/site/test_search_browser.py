@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -198,6 +199,50 @@ def test_results_page_beyond_a_hundred_and_the_back_button_returns(page: Any, se
     page.wait_for_url(re.compile(r"\?q=data&page=7$"))
     assert page.locator("#search-q").input_value() == "data"
     page.wait_for_function("document.getElementById('search-status').textContent.includes('121–140')")
+
+
+# Records each history write search.js makes, as [method, url].
+HISTORY_WRITES = """
+window.__writes = [];
+for (const name of ["pushState", "replaceState"]) {
+  const write = history[name].bind(history);
+  history[name] = (state, title, url) => { window.__writes.push([name, String(url)]); return write(state, title, url); };
+}
+"""
+
+
+def test_typing_writes_the_url_once_it_pauses_as_one_history_entry(page: Any, served: Served) -> None:
+    """Not a history write per keystroke (each makes Chromium fetch and decode the favicon again)."""
+    page.add_init_script(HISTORY_WRITES)
+    page.goto(f"{served.base_url}search/")
+    page.wait_for_selector("#search[data-ready=true]")
+    entries = page.evaluate("history.length")
+    page.locator("#search-q").press_sequentially("video", delay=40)
+    page.wait_for_url(re.compile(r"\?q=video$"))
+    page.locator("#search-q").press_sequentially(" gen", delay=40)
+    page.wait_for_url(re.compile(r"\?q=video\+gen$"))
+    search_path = urlsplit(served.base_url).path + "search/"
+    assert page.evaluate("window.__writes") == [["pushState", f"{search_path}?q=video"], ["replaceState", f"{search_path}?q=video+gen"]]
+    assert page.evaluate("history.length") == entries + 1
+    page.go_back()
+    page.wait_for_url(re.compile(r"search/$"))
+    assert page.locator("#search-q").input_value() == ""
+
+
+def test_a_result_followed_before_typing_pauses_is_returned_to_with_its_query(page: Any, served: Served) -> None:
+    page.add_init_script(HISTORY_WRITES)
+    # The URL write's 400 ms held back, so that the click comes before it whatever the machine's speed.
+    page.add_init_script("const wait = window.setTimeout; window.setTimeout = (f, ms, ...rest) => wait(f, ms === 400 ? 600000 : ms, ...rest);")
+    page.goto(f"{served.base_url}search/")
+    page.wait_for_selector("#search[data-ready=true]")
+    page.locator("#search-q").press_sequentially("video")
+    first = shown_titles(page)[0]
+    assert page.evaluate("window.__writes") == []
+    page.locator("#search-results .paper-title a").first.click()
+    page.wait_for_url(re.compile(r"/papers/"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"search/\?q=video$"))
+    assert shown_titles(page)[0] == first
 
 
 def test_enter_searches_without_reloading_and_the_query_is_in_the_url(page: Any, served: Served) -> None:

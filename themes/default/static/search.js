@@ -13,6 +13,7 @@
   var MAX_FUZZY_SHARDS = 16;     // ... and a misspelt word at most this many vocabulary shards
   var MAX_FUZZY_TERMS = 8;       // the closest words a misspelt word stands for
   var WORDS_KEPT = 64;           // query words whose hits are kept for the next keystrokes
+  var URL_DELAY = 400;           // ms after the last keystroke that the URL is written, as InstantSearch's writeDelay
   var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
   var DIGIT = {};
   for (var d = 0; d < DIGITS.length; d++) DIGIT[DIGITS.charCodeAt(d)] = d;
@@ -338,6 +339,7 @@
     var base = form.dataset.index.replace(/[^/]*$/, "");
     var index = null, generation = 0, pageNumber = 1, abstracts = new Map();
     var typing = false;  // the first keystroke of a new query pushes a history entry, the next ones replace it
+    var pending = 0, pushPending = false;  // the URL write typing has scheduled, and whether it adds an entry
 
     function state() {
       var params = new URLSearchParams();
@@ -360,11 +362,33 @@
       pageNumber = Math.max(1, parseInt(params.get("page") || "1", 10) || 1);
     }
 
-    function remember(push) {
-      if (push) typing = false;
+    function write(push) {
       var url = state();
       if (url === window.location.pathname + window.location.search) return;
       if (push) window.history.pushState(null, "", url); else window.history.replaceState(null, "", url);
+    }
+
+    // Typing writes the URL once it pauses: each history write makes Chromium fetch and decode the favicon
+    // again, about 15 ms of the page's thread that a keystroke's results would wait behind.
+    function rememberSoon() {
+      if (!typing) pushPending = true;
+      typing = true;
+      window.clearTimeout(pending);
+      pending = window.setTimeout(flush, URL_DELAY);
+    }
+
+    function flush() {
+      if (!pending) return;
+      window.clearTimeout(pending);
+      pending = 0;
+      write(pushPending);
+      pushPending = false;
+    }
+
+    function remember(push) {
+      flush();
+      if (push) typing = false;
+      write(push);
     }
 
     function snippet(paper, target, matched, mine) {
@@ -550,7 +574,10 @@
       .catch(function (error) {
         status.textContent = "The search index could not be loaded (" + error.message + ").";
       });
-    input.addEventListener("input", function () { pageNumber = 1; remember(!typing); typing = true; run(); });
+    input.addEventListener("input", function () { pageNumber = 1; rememberSoon(); run(); });
+    // A result followed, or the page left, before the write: the query is in the URL the back button returns to.
+    list.addEventListener("click", flush, true);
+    window.addEventListener("pagehide", flush);
     [topicSelect, fromInput, toInput].forEach(function (field) {
       if (field) field.addEventListener("change", function () { pageNumber = 1; remember(true); run(); });
     });
@@ -560,7 +587,13 @@
       remember(true);
       run();
     });
-    window.addEventListener("popstate", function () { typing = false; restore(); run(); });
+    window.addEventListener("popstate", function () {
+      window.clearTimeout(pending);
+      pending = 0;
+      pushPending = typing = false;
+      restore();
+      run();
+    });
   }
 
   if (typeof module !== "undefined" && module.exports) {
