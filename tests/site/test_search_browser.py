@@ -368,6 +368,28 @@ def test_results_show_in_order_as_their_lines_arrive_not_after_the_slowest(page:
     assert shown_titles(page) == [served.papers[n]["title"] for n in expected[:20]]
 
 
+def test_the_first_six_results_lines_are_fetched_first_and_the_rest_once_they_are_in(page: Any, served: Served) -> None:
+    expected = ranking(served, ["video"])
+    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    first_wave = {number // chunk for number in expected[:6]}
+    later = {number // chunk for number in expected[6:20]} - first_wave
+    assert later and len(first_wave) > 1
+    held_path = f"search/d/{max(first_wave)}.json"
+    held: list[Any] = []
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.route(f"{served.base_url}{held_path}", lambda route: held.append(route))
+    page.goto(f"{served.base_url}search/?q=video")
+    page.wait_for_function("document.querySelectorAll('#search-results .paper-title').length > 0")
+    page.wait_for_timeout(200)  # what the held chunk keeps back stays back, however long it takes
+    chunks = {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url}
+    assert chunks == first_wave
+    assert len(held) == 1
+    held[0].continue_()
+    assert shown_titles(page) == [served.papers[n]["title"] for n in expected[:20]]
+    assert {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url} == first_wave | later
+
+
 def test_result_lines_that_cannot_be_fetched_are_reported_once_and_the_list_is_not_left_busy(browser: Any, served: Served) -> None:
     expected = ranking(served, ["video"])
     chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]

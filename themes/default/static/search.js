@@ -13,6 +13,7 @@
   var MAX_FUZZY_SHARDS = 16;     // ... and a misspelt word at most this many vocabulary shards
   var MAX_FUZZY_TERMS = 8;       // the closest words a misspelt word stands for
   var WORDS_KEPT = 64;           // query words whose hits are kept for the next keystrokes
+  var FIRST_WAVE = 6;             // results whose lines are fetched first: the 6 connections a browser opens to a host
   var URL_DELAY = 400;           // ms after the last keystroke that the URL is written, as InstantSearch's writeDelay
   var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
   var DIGIT = {};
@@ -278,12 +279,17 @@
     });
   };
 
-  // Each paper's result line, a promise per paper; the papers of one chunk share its fetch.
+  // Each paper's result line, a promise per paper; the papers of one chunk share its fetch. The first
+  // FIRST_WAVE results' chunks are asked for at once, the rest once those are in: the first results do not
+  // share the page's thread and the browser's connections with up to 14 more files.
   Index.prototype.lines = function (docs) {
     var self = this, chunk = this.dictionary.chunk;
-    return docs.map(function (doc) {
+    function line(doc) {
       return self.file("d/" + Math.floor(doc / chunk) + ".json").then(function (lines) { return lines[doc % chunk]; });
-    });
+    }
+    var first = docs.slice(0, FIRST_WAVE).map(line);
+    var settled = Promise.all(first.map(function (loaded) { return loaded.catch(function () { /* the caller reports it */ }); }));
+    return first.concat(docs.slice(FIRST_WAVE).map(function (doc) { return settled.then(function () { return line(doc); }); }));
   };
 
   Index.prototype.firstSeen = function (doc) {
