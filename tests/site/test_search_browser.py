@@ -274,6 +274,8 @@ def test_topic_and_date_filters_narrow_the_results(page: Any, served: Served) ->
     assert set(titles) <= {p["title"] for p in matching}
     dates = page.locator("#search-results time").evaluate_all("times => times.map(t => t.dateTime)")
     assert dates and all("2024-09-01" <= day <= "2024-09-30" for day in dates)
+    # As the cards write a date ("7 Sep 2024"; the browser's en-GB format would say "Sept").
+    assert page.locator("#search-results time").all_inner_texts() == [f"{int(day[8:])} Sep 2024" for day in dates]
     page.select_option("#search-topic", "")
     page.wait_for_url(re.compile(r"\?q=data&from=2024-09-01&to=2024-09-30$"))
     in_september = prefix_count(served, "data", lambda paper: "2024-09-01" <= paper["first_seen"] <= "2024-09-30")
