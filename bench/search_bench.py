@@ -1,11 +1,12 @@
 """`python -m bench.search_bench`: the search index's size and build cost, and search as a reader feels it in Chromium.
 
 For each corpus (the 2024 JSON corpus, and generated sets of --sizes entries
-from bench/corpus.py) it builds the site into memory, times the index alone
-(`search.index_files` on the built model, best of --repeats, with its
-tracemalloc peak) against the whole build's time and CPU time (the build
-makes the index in a worker while pages render, so its share of the CPU is
-its share of the work), writes the site and serves it on 127.0.0.1. Then,
+from bench/corpus.py) it builds the site as `digest build` does, rendered
+and written, and times the index alone (`search.index_files` on the built
+model, best of --repeats, with its tracemalloc peak) against the build's
+time and CPU time (the build makes the index in a worker while pages render,
+so its share of the CPU is its share of the work). It serves the site on
+127.0.0.1. Then,
 in the system Chromium through Playwright, each query is opened cold (a
 fresh browser context: empty cache) as `search/?q=...`:
 
@@ -143,18 +144,16 @@ def cpu_seconds() -> float:
 
 
 def measure_index(size: int | None, workdir: Path, repeats: int) -> tuple[Path, dict[str, Any]]:
-    from generator.build import build_site
+    from generator.build import write_site
     from generator.config import load_config
     from generator.heap import cycle_collector_paused
     from generator.site import search
-    from generator.site.output import write_atomic
 
     project = make_project(workdir, size)
     config, _ = load_config(project / "digest.yaml", project)
     started, cpu_started = time.perf_counter(), cpu_seconds()
-    result = build_site(config, project)
+    result = write_site(config, project)  # what `digest build` does: the site rendered and written
     build_seconds, build_cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
-    write_atomic(config.output_dir, result.files)
     site = result.site
     del result
     index_seconds = []
