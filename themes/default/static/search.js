@@ -9,11 +9,11 @@
   var PAGE = 20;
   var MIN_PREFIX = 3;            // a word matches as the start of longer words from this many letters on
   var MAX_PREFIX_SHARDS = 3;     // a short prefix reads at most this many postings shards
-  var SNIPPET_DELAY = 150;       // ms the results must stand before their snippets are fetched
   var MAX_FUZZY_SHARDS = 16;     // ... and a misspelt word at most this many vocabulary shards
   var MAX_FUZZY_TERMS = 8;       // the closest words a misspelt word stands for
   var WORDS_KEPT = 64;           // query words whose hits are kept for the next keystrokes
-  var FIRST_WAVE = 6;             // results whose lines are fetched first: the 6 connections a browser opens to a host
+  var SNIPPET_DELAY = 150;       // ms the results must stand before their snippets are fetched
+  var FIRST_WAVE = 6;            // results whose lines are fetched first: the 6 connections a browser opens to a host
   var URL_DELAY = 400;           // ms after the last keystroke that the URL is written, as InstantSearch's writeDelay
   var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
   var DIGIT = {};
