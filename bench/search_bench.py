@@ -183,7 +183,7 @@ def measure_index(size: int | None, workdir: Path, repeats: int) -> tuple[Path, 
 
 def measure_browser(browser: Any, base_url: str, queries: Sequence[str], cold: int = 1) -> dict[str, dict[str, float]]:
     """Each query opened `cold` times in fresh contexts and typed again in each; a load's figures and each
-    keystroke's are the medians over those runs, as one cold load of a query swings by 2x on a 2-core VM."""
+    keystroke's are the medians over those runs, as a single load or typing swings with what else the machine does."""
     found: dict[str, dict[str, float]] = {}
     for query in queries:
         loads: list[tuple[dict[str, Any], dict[str, Any]]] = []

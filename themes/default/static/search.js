@@ -326,7 +326,7 @@
   }
 
   // "7 Dec 2026", as the site's cards show a date. Written out rather than with Intl.DateTimeFormat, whose
-  // first use in a page loads the locale's data: 16-26 ms of a cold search page before its first result.
+  // first use in a page loads the locale's data ahead of a cold page's first result.
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
   function formatDate(iso) {
@@ -376,7 +376,7 @@
     }
 
     // Typing writes the URL once it pauses: each history write makes Chromium fetch and decode the favicon
-    // again, about 15 ms of the page's thread that a keystroke's results would wait behind.
+    // again on the page's thread, where the keystroke's results would wait behind it.
     function rememberSoon() {
       if (!typing) pushPending = true;
       typing = true;
