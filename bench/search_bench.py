@@ -6,9 +6,8 @@ and written, and times the index alone (`search.index_files` on the built
 model, best of --repeats, with its tracemalloc peak) against the build's
 time and CPU time (the build makes the index in a worker while pages render,
 so its share of the CPU is its share of the work). It serves the site on
-127.0.0.1. Then,
-in the system Chromium through Playwright, each query is opened cold (a
-fresh browser context: empty cache) as `search/?q=...`:
+127.0.0.1. Then, in the system Chromium through Playwright, each query is
+opened cold (a fresh browser context: empty cache) as `search/?q=...`:
 
 - bytes: what the page downloaded (document, CSS, JS and index files) up to
   the moment the first result is in the DOM (Resource Timing's body sizes);

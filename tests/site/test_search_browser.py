@@ -222,7 +222,11 @@ def test_typing_writes_the_url_once_it_pauses_as_one_history_entry(page: Any, se
     page.locator("#search-q").press_sequentially(" gen", delay=40)
     page.wait_for_url(re.compile(r"\?q=video\+gen$"))
     search_path = urlsplit(served.base_url).path + "search/"
-    assert page.evaluate("window.__writes") == [["pushState", f"{search_path}?q=video"], ["replaceState", f"{search_path}?q=video+gen"]]
+    writes = page.evaluate("window.__writes")
+    # Typically [push ?q=video, replace ?q=video+gen]; a stall over 400 ms between two keys may add a write.
+    assert len(writes) < len("video gen") and writes[0][0] == "pushState"
+    assert [method for method, _ in writes[1:]] == ["replaceState"] * (len(writes) - 1)
+    assert writes[-1][1] == f"{search_path}?q=video+gen"
     assert page.evaluate("history.length") == entries + 1
     page.go_back()
     page.wait_for_url(re.compile(r"search/$"))
