@@ -396,6 +396,28 @@ def test_the_first_six_results_lines_are_fetched_first_and_the_rest_once_they_ar
     assert {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url} == first_wave | later
 
 
+def test_a_search_replaced_before_its_first_results_are_in_fetches_none_of_its_other_lines(page: Any, served: Served) -> None:
+    expected, replacing = ranking(served, ["video"]), ranking(served, ["quantization"])
+    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    first_wave, needed = {number // chunk for number in expected[:6]}, {number // chunk for number in replacing[:20]}
+    # The chunks only the replaced search's later results need; one of its first six's is held back.
+    later = {number // chunk for number in expected[6:20]} - first_wave - needed
+    held_chunk = max(first_wave - needed - {expected[0] // chunk})
+    assert later
+    held: list[Any] = []
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.route(f"{served.base_url}search/d/{held_chunk}.json", lambda route: held.append(route))
+    page.goto(f"{served.base_url}search/?q=video")
+    page.wait_for_function("document.querySelectorAll('#search-results .paper-title').length > 0")
+    page.locator("#search-q").fill("quantization")
+    assert shown_titles(page) == [served.papers[n]["title"] for n in replacing[:20]]
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_timeout(300)  # what the replaced search would still ask for, it asks for now
+    assert not {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url} & later
+
+
 def test_result_lines_that_cannot_be_fetched_are_reported_once_and_the_list_is_not_left_busy(browser: Any, served: Served) -> None:
     expected = ranking(served, ["video"])
     chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]

@@ -280,16 +280,19 @@
   };
 
   // Each paper's result line, a promise per paper; the papers of one chunk share its fetch. The first
-  // FIRST_WAVE results' chunks are asked for at once, the rest once those are in: the first results do not
-  // share the page's thread and the browser's connections with up to 14 more files.
-  Index.prototype.lines = function (docs) {
+  // FIRST_WAVE results' chunks are asked for at once, the rest once those are in and only if `wanted()`
+  // still holds (null otherwise): the first results do not share the page's thread and the browser's
+  // connections with up to 14 more files, nor the next keystroke's files with this one's.
+  Index.prototype.lines = function (docs, wanted) {
     var self = this, chunk = this.dictionary.chunk;
     function line(doc) {
       return self.file("d/" + Math.floor(doc / chunk) + ".json").then(function (lines) { return lines[doc % chunk]; });
     }
     var first = docs.slice(0, FIRST_WAVE).map(line);
     var settled = Promise.all(first.map(function (loaded) { return loaded.catch(function () { /* the caller reports it */ }); }));
-    return first.concat(docs.slice(FIRST_WAVE).map(function (doc) { return settled.then(function () { return line(doc); }); }));
+    return first.concat(docs.slice(FIRST_WAVE).map(function (doc) {
+      return settled.then(function () { return wanted() ? line(doc) : null; });
+    }));
   };
 
   Index.prototype.firstSeen = function (doc) {
@@ -509,7 +512,7 @@
         var first = (pageNumber - 1) * PAGE, docs = result.docs.slice(first, first + PAGE);
         // Each result is shown once its line and those of the results above it are in: the first as soon as
         // its chunk arrives, not after the page's slowest. The old results stay until the first new one.
-        var lines = index.lines(docs), snippets = [];
+        var lines = index.lines(docs, function () { return mine === generation; }), snippets = [];
         lines.forEach(function (line) { line.catch(function () { /* reported once, by the chain below */ }); });
         var shown = lines.reduce(function (above, line, i) {
           return above.then(function () { return line; }).then(function (paper) {
