@@ -11,7 +11,7 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -355,14 +355,26 @@ def test_results_come_in_rank_order_and_a_word_kept_from_earlier_keystrokes_stil
     assert shown_titles(page) == [served.papers[number]["title"] for number in expected[20:40]]
 
 
+def chunk_size(served: Served) -> int:
+    """Result lines per chunk file (search/d/N.json), as the dictionary states it."""
+    return int(json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"])
+
+
+def holding_back(page: Any, served: Served, number: int) -> tuple[list[Any], Callable[[], set[int]]]:
+    """Requests for chunk file `number` held back (the routes, to continue); and the chunk files asked for so far."""
+    held: list[Any] = []
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.route(f"{served.base_url}search/d/{number}.json", lambda route: held.append(route))
+    return held, lambda: {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url}
+
+
 def test_results_show_in_order_as_their_lines_arrive_not_after_the_slowest(page: Any, served: Served) -> None:
     expected = ranking(served, ["video"])
-    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    chunk = chunk_size(served)
     # The first result on the page whose line is in another chunk than the first result's: its chunk is held back.
     waiting = next(i for i, number in enumerate(expected[:20]) if number // chunk != expected[0] // chunk)
-    held_path = f"search/d/{expected[waiting] // chunk}.json"
-    held: list[Any] = []
-    page.route(f"{served.base_url}{held_path}", lambda route: held.append(route))
+    held, _ = holding_back(page, served, expected[waiting] // chunk)
     page.goto(f"{served.base_url}search/?q=video")
     page.wait_for_function(f"document.querySelectorAll('#search-results .paper-title').length === {waiting}")
     page.wait_for_timeout(200)  # the held chunk keeps the results below it back, however long it takes
@@ -376,38 +388,30 @@ def test_results_show_in_order_as_their_lines_arrive_not_after_the_slowest(page:
 
 def test_the_first_six_results_lines_are_fetched_first_and_the_rest_once_they_are_in(page: Any, served: Served) -> None:
     expected = ranking(served, ["video"])
-    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    chunk = chunk_size(served)
     first_wave = {number // chunk for number in expected[:6]}
     later = {number // chunk for number in expected[6:20]} - first_wave
     assert later and len(first_wave) > 1
-    held_path = f"search/d/{max(first_wave)}.json"
-    held: list[Any] = []
-    asked: list[str] = []
-    page.on("request", lambda request: asked.append(request.url))
-    page.route(f"{served.base_url}{held_path}", lambda route: held.append(route))
+    held, asked = holding_back(page, served, max(first_wave))
     page.goto(f"{served.base_url}search/?q=video")
     page.wait_for_function("document.querySelectorAll('#search-results .paper-title').length > 0")
     page.wait_for_timeout(200)  # what the held chunk keeps back stays back, however long it takes
-    chunks = {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url}
-    assert chunks == first_wave
+    assert asked() == first_wave
     assert len(held) == 1
     held[0].continue_()
     assert shown_titles(page) == [served.papers[n]["title"] for n in expected[:20]]
-    assert {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url} == first_wave | later
+    assert asked() == first_wave | later
 
 
 def test_a_search_replaced_before_its_first_results_are_in_fetches_none_of_its_other_lines(page: Any, served: Served) -> None:
     expected, replacing = ranking(served, ["video"]), ranking(served, ["quantization"])
-    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    chunk = chunk_size(served)
     first_wave, needed = {number // chunk for number in expected[:6]}, {number // chunk for number in replacing[:20]}
     # The chunks only the replaced search's later results need; one of its first six's is held back.
     later = {number // chunk for number in expected[6:20]} - first_wave - needed
     held_chunk = max(first_wave - needed - {expected[0] // chunk})
     assert later
-    held: list[Any] = []
-    asked: list[str] = []
-    page.on("request", lambda request: asked.append(request.url))
-    page.route(f"{served.base_url}search/d/{held_chunk}.json", lambda route: held.append(route))
+    held, asked = holding_back(page, served, held_chunk)
     page.goto(f"{served.base_url}search/?q=video")
     page.wait_for_function("document.querySelectorAll('#search-results .paper-title').length > 0")
     page.locator("#search-q").fill("quantization")
@@ -415,12 +419,12 @@ def test_a_search_replaced_before_its_first_results_are_in_fetches_none_of_its_o
     assert len(held) == 1
     held[0].continue_()
     page.wait_for_timeout(300)  # what the replaced search would still ask for, it asks for now
-    assert not {int(url.rsplit("/", 1)[1].split(".")[0]) for url in asked if "/search/d/" in url} & later
+    assert not asked() & later
 
 
 def test_result_lines_that_cannot_be_fetched_are_reported_once_and_the_list_is_not_left_busy(browser: Any, served: Served) -> None:
     expected = ranking(served, ["video"])
-    chunk = json.loads((served.folder / "search" / "index.json").read_text(encoding="utf-8"))["chunk"]
+    chunk = chunk_size(served)
     missing = sorted({number // chunk for number in expected[1:20]})[-2:]  # two chunks of the page, not the first result's
     context = browser.new_context()
     page = context.new_page()
