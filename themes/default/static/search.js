@@ -348,7 +348,7 @@
     var pager = document.getElementById("search-pager");
     var base = form.dataset.index.replace(/[^/]*$/, "");
     var index = null, generation = 0, pageNumber = 1, abstracts = new Map();
-    var typing = false;  // the first keystroke of a new query pushes a history entry, the next ones replace it
+    var typing = false;  // a query being typed: its first URL write pushes a history entry, the later ones replace it
     var pending = 0, pushPending = false;  // the URL write typing has scheduled, and whether it adds an entry
 
     function state() {
